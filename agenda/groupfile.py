@@ -1,0 +1,247 @@
+"""Read and validate a group file (TOML, see DESIGN.md "Group file")."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from agenda.errors import GroupFileError
+from agenda.model import (
+    Contact,
+    Group,
+    Initiative,
+    Language,
+    Meeting,
+    Partner,
+    Role,
+    Secretariat,
+)
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SDG_RANGE = range(1, 18)
+
+
+class _Reader:
+    """Turns the parsed TOML into a Group, naming the file and entry in every error."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, what: str) -> GroupFileError:
+        return GroupFileError(f"{self.source}: {where}: {what}")
+
+    def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            raise self.fail(f"[{key}]", "the section is missing")
+        return value
+
+    def text(self, data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise self.fail(where, f"'{key}' must be text")
+        if required and not value.strip():
+            raise self.fail(where, f"'{key}' is missing")
+        return value.strip()
+
+    def email(self, data: dict[str, Any], key: str, where: str) -> str:
+        value = self.text(data, key, where)
+        if not _EMAIL.match(value):
+            raise self.fail(where, f"'{value}' is not an e-mail address")
+        return value.lower()
+
+    def slug(self, data: dict[str, Any], where: str) -> str:
+        value = self.text(data, "slug", where)
+        if not _SLUG.match(value):
+            raise self.fail(where, f"slug '{value}' may hold only a-z, 0-9 and '-'")
+        return value
+
+    def sdgs(self, data: dict[str, Any], where: str) -> tuple[int, ...]:
+        value = data.get("sdgs", [])
+        if not isinstance(value, list) or not all(
+            isinstance(n, int) and n in _SDG_RANGE for n in value
+        ):
+            raise self.fail(where, "'sdgs' must be a list of goal numbers from 1 to 17")
+        return tuple(value)
+
+    def moment(self, data: dict[str, Any], key: str, where: str, tz: ZoneInfo) -> datetime:
+        value = data.get(key)
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise self.fail(where, f"'{key}' is not a date and time") from None
+        if not isinstance(value, datetime):
+            raise self.fail(where, f"'{key}' must be a date and time, e.g. 2026-12-08T14:00")
+        # A time without an offset is local to the group.
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def parse_group(text: str, source: str = "<group file>") -> Group:
+    """Build a Group from the text of a group file, or raise GroupFileError."""
+    r = _Reader(source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise GroupFileError(f"{source}: is not valid TOML ({exc})") from None
+    g = r.table(data, "group")
+    language = r.text(g, "language", "[group]", required=False) or "da"
+    if language not in {lang.value for lang in Language}:
+        raise r.fail("[group]", f"language '{language}' is not one of da, en")
+    tz_name = r.text(g, "timezone", "[group]", required=False) or "Europe/Copenhagen"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("[group]", f"timezone '{tz_name}' is unknown") from None
+    approvals = g.get("approvals_required", 1)
+    if approvals not in (1, 2):
+        raise r.fail("[group]", "approvals_required must be 1 or 2")
+    s = r.table(data, "secretariat")
+    secretariat = Secretariat(
+        name=r.text(s, "name", "[secretariat]"), email=r.email(s, "email", "[secretariat]")
+    )
+    partners = _partners(r, data)
+    initiatives = _initiatives(r, data, {p.slug for p in partners})
+    meetings = _meetings(r, data, tz)
+    group = Group(
+        slug=r.slug(g, "[group]"),
+        name=r.text(g, "name", "[group]"),
+        language=Language(language),
+        timezone=tz_name,
+        reply_address=r.email(g, "reply_address", "[group]"),
+        secretariat=secretariat,
+        sdgs=r.sdgs(g, "[group]"),
+        approvals_required=approvals,
+        partners=partners,
+        initiatives=initiatives,
+        meetings=meetings,
+    )
+    _check_chairs(r, group)
+    return group
+
+
+def load_group(path: str | Path) -> Group:
+    """Read and validate a group file from disk."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GroupFileError(f"{p}: the group file does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GroupFileError(f"{p}: the group file cannot be read ({exc})") from None
+    return parse_group(text, str(p))
+
+
+def _partners(r: _Reader, data: dict[str, Any]) -> tuple[Partner, ...]:
+    raw = data.get("partners", [])
+    if not isinstance(raw, list) or not raw:
+        raise r.fail("[[partners]]", "the group has no partners")
+    partners: list[Partner] = []
+    seen_slugs: set[str] = set()
+    seen_emails: dict[str, str] = {}
+    seen_telegram: dict[str, str] = {}
+    for n, entry in enumerate(raw, 1):
+        where = f"partner #{n}"
+        slug = r.slug(entry, where)
+        where = f"partner '{slug}'"
+        if slug in seen_slugs:
+            raise r.fail(where, "the slug is used by another partner")
+        seen_slugs.add(slug)
+        contacts: list[Contact] = []
+        raw_contacts = entry.get("contacts", [])
+        if not isinstance(raw_contacts, list) or not raw_contacts:
+            raise r.fail(where, "the partner has no contacts")
+        for m, c in enumerate(raw_contacts, 1):
+            cwhere = f"{where}, contact #{m}"
+            email = r.email(c, "email", cwhere)
+            if email in seen_emails:
+                raise r.fail(
+                    cwhere, f"e-mail {email} is already a contact of '{seen_emails[email]}'"
+                )
+            seen_emails[email] = slug
+            role = r.text(c, "role", cwhere, required=False) or "member"
+            if role not in {x.value for x in Role}:
+                raise r.fail(
+                    cwhere, f"role '{role}' is not one of member, chair, vice_chair, secretariat"
+                )
+            telegram = r.text(c, "telegram", cwhere, required=False).lstrip("@") or None
+            if telegram:
+                key = telegram.lower()
+                if key in seen_telegram:
+                    raise r.fail(
+                        cwhere, f"Telegram @{telegram} is already used by '{seen_telegram[key]}'"
+                    )
+                seen_telegram[key] = slug
+            contacts.append(
+                Contact(
+                    name=r.text(c, "name", cwhere), email=email, role=Role(role), telegram=telegram
+                )
+            )
+        partners.append(
+            Partner(slug=slug, name=r.text(entry, "name", where), contacts=tuple(contacts))
+        )
+    return tuple(partners)
+
+
+def _initiatives(r: _Reader, data: dict[str, Any], slugs: set[str]) -> tuple[Initiative, ...]:
+    result: list[Initiative] = []
+    for n, entry in enumerate(data.get("initiatives", []), 1):
+        code = r.text(entry, "code", f"initiative #{n}")
+        where = f"initiative '{code}'"
+        if any(i.code == code for i in result):
+            raise r.fail(where, "the code is used twice")
+        owner = r.text(entry, "owner", where)
+        if owner not in slugs:
+            raise r.fail(where, f"owner '{owner}' is not a partner slug of this group")
+        result.append(
+            Initiative(
+                code=code,
+                title=r.text(entry, "title", where),
+                owner=owner,
+                sdgs=r.sdgs(entry, where),
+                success_criteria=r.text(entry, "success_criteria", where, required=False),
+                status=r.text(entry, "status", where, required=False) or "active",
+            )
+        )
+    return tuple(result)
+
+
+def _meetings(r: _Reader, data: dict[str, Any], tz: ZoneInfo) -> tuple[Meeting, ...]:
+    result: list[Meeting] = []
+    for n, entry in enumerate(data.get("meetings", []), 1):
+        meeting_id = r.text(entry, "id", f"meeting #{n}")
+        where = f"meeting '{meeting_id}'"
+        if any(m.id == meeting_id for m in result):
+            raise r.fail(where, "the id is used twice")
+        starts = r.moment(entry, "starts_at", where, tz)
+        deadline = r.moment(entry, "call_deadline", where, tz)
+        if deadline >= starts:
+            raise r.fail(where, "call_deadline must come before the meeting starts")
+        ends = r.moment(entry, "ends_at", where, tz) if "ends_at" in entry else None
+        if ends is not None and ends <= starts:
+            raise r.fail(where, "ends_at must come after starts_at")
+        result.append(
+            Meeting(
+                id=meeting_id,
+                starts_at=starts,
+                location=r.text(entry, "location", where, required=False),
+                call_deadline=deadline,
+                ends_at=ends,
+            )
+        )
+    return tuple(result)
+
+
+def _check_chairs(r: _Reader, group: Group) -> None:
+    roles = [c.role for p in group.partners for c in p.contacts]
+    if Role.CHAIR not in roles:
+        raise r.fail(
+            "[[partners]]", "no contact has role 'chair'; the group needs a chair to approve"
+        )
+    if group.approvals_required == 2 and Role.VICE_CHAIR not in roles:
+        raise r.fail("[group]", "approvals_required = 2 needs a contact with role 'vice_chair'")

@@ -1,0 +1,152 @@
+"""The ports use cases talk through; adapters in storage/, mail/ and bot/ implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from agenda.agenda import Agenda
+from agenda.model import Group
+from agenda.records import (
+    Answer,
+    AnswerStatus,
+    Approval,
+    AuditEntry,
+    Call,
+    InboundMessage,
+    InboundStatus,
+    OutboxEntry,
+    OutboxStatus,
+    OutgoingMail,
+    ReplyToken,
+)
+
+
+class Store(Protocol):
+    """Everything the service keeps, for many groups in one database."""
+
+    async def sync_group(self, group: Group) -> None:
+        """Record the group, its partners, contacts, initiatives and meetings (upsert)."""
+
+    async def get_call(self, group: str, meeting: str) -> Call | None:
+        """The call for a meeting, if one exists."""
+
+    async def save_call(self, call: Call) -> None:
+        """Insert or update a call (keyed by group and meeting)."""
+
+    async def calls(self, group: str | None = None) -> list[Call]:
+        """All calls, or those of one group."""
+
+    async def issue_token(self, token: ReplyToken) -> ReplyToken:
+        """Store a token; if one exists for the same group, meeting, partner, purpose, return it."""
+
+    async def find_token(self, token: str) -> ReplyToken | None:
+        """The token record, if the token is known."""
+
+    async def store_inbound(self, message: InboundMessage) -> int | None:
+        """Keep a raw message; None when it was stored before (same source_key or Message-ID)."""
+
+    async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
+        """Stored messages in one status, oldest first."""
+
+    async def mark_inbound(
+        self, inbound_id: int, status: InboundStatus, error: str | None = None
+    ) -> None:
+        """Set a message's status; FAILED and QUARANTINED count one more attempt."""
+
+    async def save_answer(self, answer: Answer) -> int:
+        """Keep an answer and its reading; returns its id."""
+
+    async def answers(self, group: str, meeting: str | None = None) -> list[Answer]:
+        """The answers of a group (to one meeting), oldest first."""
+
+    async def set_answer_status(self, answer_id: int, status: AnswerStatus) -> None:
+        """Change what the secretariat is to do with an answer."""
+
+    async def enqueue(self, entry: OutboxEntry) -> int | None:
+        """Add to the outbox; None when the same Message-ID (or chat key) was queued before."""
+
+    async def outbox(
+        self,
+        statuses: Sequence[OutboxStatus],
+        *,
+        due_before: datetime | None = None,
+        group: str | None = None,
+        limit: int = 100,
+    ) -> list[OutboxEntry]:
+        """Outbox rows in these statuses (due by the given time), oldest first."""
+
+    async def update_outbox(
+        self,
+        entry_id: int,
+        *,
+        status: OutboxStatus,
+        attempts: int | None = None,
+        next_attempt_at: datetime | None = None,
+        error: str | None = None,
+        sent_at: datetime | None = None,
+    ) -> None:
+        """Record how sending went."""
+
+    async def save_agenda(self, agenda: Agenda) -> None:
+        """Keep a new version of the draft agenda."""
+
+    async def agenda(self, group: str, meeting: str, version: int | None = None) -> Agenda | None:
+        """A version of the agenda (the latest when version is None)."""
+
+    async def add_approval(self, approval: Approval) -> None:
+        """Record a chair's approval of a version (idempotent per person and version)."""
+
+    async def approvals(self, group: str, meeting: str) -> list[Approval]:
+        """Every approval given for the meeting, oldest first."""
+
+    async def audit(self, entry: AuditEntry) -> None:
+        """Append to the audit log."""
+
+    async def audit_log(self, group: str, meeting: str | None = None) -> list[AuditEntry]:
+        """The audit log of a group (for one meeting), oldest first."""
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """How one outgoing message fared: sent, or failed (permanently or for now)."""
+
+    message_id: str
+    sent: bool
+    permanent: bool = False
+    error: str | None = None
+    refused: tuple[str, ...] = ()
+
+
+class MailSender(Protocol):
+    """Sends composed e-mail (SMTP, or a Maildir outbox on the embedded default)."""
+
+    async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
+        """Send a batch over one connection; one result per mail, in order."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A raw message picked up from a mailbox, not yet acknowledged."""
+
+    source_key: str
+    raw: bytes
+
+
+class MailSource(Protocol):
+    """Where inbound e-mail waits (IMAP folder, or a Maildir on the embedded default)."""
+
+    async def fetch(self, limit: int = 100) -> list[Fetched]:
+        """New messages, without marking or moving them."""
+
+    async def acknowledge(self, source_key: str) -> None:
+        """The message is stored: move it out of the way (processed folder)."""
+
+
+class ChatSender(Protocol):
+    """Sends a text to a Telegram chat (or any chat channel)."""
+
+    async def send_text(self, chat: str, text: str) -> DeliveryResult:
+        """Send one message to one chat."""

@@ -1,0 +1,168 @@
+"""What the service keeps: calls, inbound messages, answers, outgoing mail, versions, audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from agenda.reading import Channel, Reading
+from agenda.workflow import CallState
+
+
+@dataclass(frozen=True)
+class Call:
+    """The call for agenda items for one meeting of one group."""
+
+    group: str
+    meeting: str
+    state: CallState = CallState.DRAFT
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReplyToken:
+    """Ties a reply to a call and a partner, even when the sender's address differs."""
+
+    token: str
+    group: str
+    meeting: str
+    partner: str
+    purpose: str = "call"
+
+
+class InboundStatus(StrEnum):
+    """Where a stored inbound message stands."""
+
+    NEW = "new"
+    DONE = "done"
+    HELD = "held"
+    FAILED = "failed"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message exactly as received, stored before any parsing."""
+
+    channel: Channel
+    source_key: str
+    raw: bytes
+    received_at: datetime
+    message_id: str | None = None
+    sender: str | None = None
+    id: int | None = None
+    status: InboundStatus = InboundStatus.NEW
+    attempts: int = 0
+    error: str | None = None
+
+
+class AnswerStatus(StrEnum):
+    """What the secretariat needs to do with an answer."""
+
+    ACCEPTED = "accepted"
+    REVIEW = "review"
+    HELD = "held"
+    LATE = "late"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reading tied to a meeting and (when known) a partner."""
+
+    group: str
+    meeting: str | None
+    channel: Channel
+    sender: str
+    received_at: datetime
+    reading: Reading
+    inbound_id: int | None = None
+    status: AnswerStatus = AnswerStatus.ACCEPTED
+    id: int | None = None
+
+    @property
+    def partner(self) -> str | None:
+        """The partner the answer speaks for."""
+        return self.reading.partner
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with or attached to a message; name is for display only."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """An e-mail the service wants sent; composed to MIME at the adapter."""
+
+    message_id: str
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    text: str
+    html: str | None = None
+    reply_to: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    automatic: bool = True
+    attachments: tuple[Attachment, ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class OutboxStatus(StrEnum):
+    """Where an outgoing message stands."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A row of the outbox: a message, who it is for and how sending went."""
+
+    group: str
+    meeting: str | None
+    purpose: str
+    channel: Channel
+    recipient: str
+    mail: OutgoingMail | None = None
+    chat_text: str | None = None
+    id: int | None = None
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A chair's approval of one version of the draft agenda."""
+
+    group: str
+    meeting: str
+    version: int
+    approved_by: str
+    approved_at: datetime
+    channel: str = "cli"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One thing that happened, who did it, and when."""
+
+    group: str
+    action: str
+    actor: str
+    at: datetime
+    meeting: str | None = None
+    detail: dict[str, object] = field(default_factory=dict)

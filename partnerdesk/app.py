@@ -1,0 +1,132 @@
+"""The composition root: builds every adapter from the settings, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agenda.errors import NotFoundError
+from agenda.groupfile import load_group
+from agenda.model import Group, Meeting
+from agenda.ports import ChatSender, MailSender, MailSource, Store
+from partnerdesk.render import Renderer
+from partnerdesk.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    """Everything a use case needs, wired together."""
+
+    settings: Settings
+    store: Store
+    mail_sender: MailSender
+    mail_source: MailSource
+    renderer: Renderer
+    groups: dict[str, Group]
+    clock: Clock = utc_now
+    chat_sender: ChatSender | None = None
+    closers: list[Callable[[], object]] = field(default_factory=list)
+
+    def group(self, slug: str | None = None) -> Group:
+        """The group with this slug, or the only group when none is named."""
+        if slug is None:
+            if len(self.groups) == 1:
+                return next(iter(self.groups.values()))
+            raise NotFoundError("several groups are configured; name one with --group")
+        try:
+            return self.groups[slug]
+        except KeyError:
+            raise NotFoundError(f"no group '{slug}' is configured") from None
+
+    def meeting(self, group: Group, meeting_id: str) -> Meeting:
+        """The meeting of the group, or NotFoundError naming the known ones."""
+        found = group.meeting(meeting_id)
+        if found is None:
+            known = ", ".join(m.id for m in group.meetings) or "none"
+            raise NotFoundError(
+                f"group '{group.slug}' has no meeting '{meeting_id}' (known: {known})"
+            )
+        return found
+
+
+def load_groups(paths: list[Path]) -> dict[str, Group]:
+    """Load every group file; two files for one slug is an error."""
+    groups: dict[str, Group] = {}
+    for path in paths:
+        group = load_group(path)
+        if group.slug in groups:
+            raise NotFoundError(f"{path}: group '{group.slug}' is configured twice")
+        groups[group.slug] = group
+    return groups
+
+
+async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
+    """Upgrade the database, build the adapters the settings ask for, sync the groups."""
+    from storage.engine import make_engine, upgrade
+    from storage.repository import SqlStore
+
+    groups = load_groups(settings.groups)
+    url = settings.effective_database_url
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade(url)
+    engine = make_engine(url)
+    store = SqlStore(engine)
+    for group in groups.values():
+        await store.sync_group(group)
+    app = App(
+        settings=settings,
+        store=store,
+        mail_sender=_mail_sender(settings),
+        mail_source=_mail_source(settings),
+        renderer=Renderer(),
+        groups=groups,
+        clock=clock,
+    )
+    app.closers.append(engine.dispose)
+    return app
+
+
+def _mail_sender(settings: Settings) -> MailSender:
+    if settings.smtp_url:
+        from mail.smtp import SmtpSender
+
+        return SmtpSender(
+            settings.smtp_url,
+            ca_file=settings.smtp_ca_file,
+            max_connections=settings.smtp_max_connections,
+            max_per_second=settings.smtp_max_per_second,
+        )
+    from mail.maildir import MaildirSender
+
+    return MaildirSender(settings.outbox_maildir)
+
+
+def _mail_source(settings: Settings) -> MailSource:
+    if settings.imap_url:
+        from mail.imap import ImapSource
+
+        return ImapSource(
+            settings.imap_url,
+            ca_file=settings.imap_ca_file,
+            processed_folder=settings.imap_processed_folder,
+        )
+    from mail.maildir import MaildirSource
+
+    return MaildirSource(settings.inbox_maildir)
+
+
+async def close_app(app: App) -> None:
+    """Release connections."""
+    for closer in app.closers:
+        result = closer()
+        if hasattr(result, "__await__"):
+            await result  # type: ignore[misc]

@@ -1,0 +1,125 @@
+"""The `partnerdesk` command line: thin wrappers around the use cases."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from agenda.errors import PartnerdeskError
+from partnerdesk import commands
+from partnerdesk.settings import Settings, load_settings
+
+
+class UsageError(PartnerdeskError):
+    """The command line itself is wrong."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--group", type=Path, action="append", help="group file (TOML)")
+    common.add_argument("--settings", type=Path, help="settings file (KEY=VALUE lines)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+
+    p = argparse.ArgumentParser(
+        prog="partnerdesk", description="Collects partner input and turns it into an agenda."
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", parents=[common], help="the whole cycle, offline")
+    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="working folder")
+
+    run = sub.add_parser("run", parents=[common], help="run the service")
+    run.add_argument("--once", action="store_true", help="do everything due, then exit")
+
+    parse = sub.add_parser("parse", parents=[common], help="read one message, print JSON")
+    parse.add_argument("--channel", choices=["email", "telegram"], default="email")
+    parse.add_argument("--sender", help="sender (Telegram @username or e-mail)")
+    parse.add_argument("message", type=Path)
+
+    call = sub.add_parser("call", help="the call for agenda items").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    for name, text in (
+        ("open", "open the call"),
+        ("close", "close the call"),
+        ("status", "who answered"),
+    ):
+        c = call.add_parser(name, parents=[common], help=text)
+        c.add_argument("--meeting", required=True)
+
+    agenda = sub.add_parser("agenda", help="the draft agenda").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    draft = agenda.add_parser("draft", parents=[common], help="compile and print the draft")
+    draft.add_argument("--meeting", required=True)
+    draft.add_argument("--format", choices=["text", "html", "json"], default="text")
+    draft.add_argument("--out", type=Path)
+    approve = agenda.add_parser("approve", parents=[common], help="approve as the chair")
+    approve.add_argument("--meeting", required=True)
+    approve.add_argument("--as", dest="as_email", required=True, metavar="EMAIL")
+    publish = agenda.add_parser("publish", parents=[common], help="send the approved agenda")
+    publish.add_argument("--meeting", required=True)
+
+    db = sub.add_parser("db", help="the database").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", parents=[common], help="apply migrations")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.settings)
+    if args.group:
+        settings = settings.model_copy(update={"groups": list(args.group)})
+    return settings
+
+
+Handler = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+_HANDLERS: dict[tuple[str, str | None], Handler] = {
+    ("demo", None): commands.demo,
+    ("run", None): commands.run,
+    ("parse", None): commands.parse,
+    ("call", "open"): commands.call_open,
+    ("call", "close"): commands.call_close,
+    ("call", "status"): commands.call_status,
+    ("agenda", "draft"): commands.agenda_draft,
+    ("agenda", "approve"): commands.agenda_approve,
+    ("agenda", "publish"): commands.agenda_publish,
+    ("db", "upgrade"): commands.db_upgrade,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: one clear sentence and a non-zero exit on bad input, never a traceback."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    handler = _HANDLERS[(args.command, getattr(args, "action", None))]
+    try:
+        settings = _settings(args)
+        return asyncio.run(handler(args, settings))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        print(f"partnerdesk: setting {where.upper()}: {first['msg']}", file=sys.stderr)
+    except PartnerdeskError as exc:
+        print(f"partnerdesk: {exc}", file=sys.stderr)
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"partnerdesk: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

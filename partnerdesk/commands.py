@@ -1,0 +1,198 @@
+"""What each CLI command does: build the app, call one use case, print the outcome."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from agenda.errors import NotFoundError, PartnerdeskError
+from agenda.groupfile import load_group
+from agenda.model import Group, Meeting
+from agenda.reading import Channel
+from partnerdesk.app import App, build_app, close_app
+from partnerdesk.settings import Settings
+from partnerdesk.usecases import approve as approving
+from partnerdesk.usecases import calls, drafting, publish
+from partnerdesk.usecases.tick import tick
+
+
+class NoGroupError(PartnerdeskError):
+    """No group file was given or configured."""
+
+
+def _require_groups(settings: Settings) -> None:
+    if not settings.groups:
+        raise NoGroupError("no group file given: use --group FILE or set PARTNERDESK_GROUPS")
+
+
+@asynccontextmanager
+async def _app(settings: Settings) -> AsyncIterator[App]:
+    _require_groups(settings)
+    app = await build_app(settings)
+    try:
+        yield app
+    finally:
+        await close_app(app)
+
+
+def _one_group(app: App, args: argparse.Namespace) -> Group:
+    # With several groups configured, --group names the file; take the group it defines.
+    if args.group and len(args.group) == 1 and len(app.groups) > 1:
+        return app.group(load_group(args.group[0]).slug)
+    return app.group()
+
+
+def _meeting(app: App, args: argparse.Namespace) -> tuple[Group, Meeting]:
+    group = _one_group(app, args)
+    return group, app.meeting(group, args.meeting)
+
+
+async def parse(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk parse: read one message and print the reading as JSON."""
+    from partnerdesk.parsing import parse_message
+
+    _require_groups(settings)
+    group = load_group(settings.groups[0])
+    path: Path = args.message
+    try:
+        raw = await asyncio.to_thread(path.read_bytes)
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such message file") from None
+    channel = Channel(args.channel)
+    reading = parse_message(group, raw, channel=channel, sender=args.sender)
+    print(json.dumps(reading.to_json(), ensure_ascii=False, indent=2))
+    return 0
+
+
+async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk db upgrade: apply the migrations."""
+    from storage.engine import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade(settings.effective_database_url)
+    print("database is up to date")
+    return 0
+
+
+async def call_open(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk call open: send the call to every contact."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        opened = await calls.open_call(app, group, meeting)
+        report = await tick(app)
+        print(
+            f"call for {meeting.id} is {opened.call.state.value}: "
+            f"{opened.mails_queued} e-mails queued, {report.sent} sent"
+        )
+    return 0
+
+
+async def call_close(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk call close: close the call before the deadline."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        call = await drafting.close_call(app, group, meeting)
+        print(f"call for {meeting.id} is {call.state.value}")
+    return 0
+
+
+async def call_status(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk call status: a table of who answered."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        rows = await calls.call_status(app, group, meeting)
+    print(format_status(rows))
+    return 0
+
+
+def format_status(rows: list[calls.PartnerStatus]) -> str:
+    """The status table as printed."""
+    header = ("partner", "answered", "via", "items", "updates", "reminded")
+    lines = [header]
+    for r in rows:
+        answered = "yes" if r.answered else "no"
+        if r.nothing_to_add and not r.proposals:
+            answered = "yes (nothing)"
+        lines.append(
+            (
+                r.partner,
+                answered,
+                ",".join(r.via) or "-",
+                str(r.proposals),
+                str(r.updates),
+                ", ".join(r.reminded) or "-",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
+    done = sum(r.answered for r in rows)
+    out.append(f"{done} of {len(rows)} partners answered")
+    return "\n".join(o.rstrip() for o in out)
+
+
+async def agenda_draft(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk agenda draft: compile and print (or write) the draft."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        agenda, _ = await drafting.draft_agenda(app, group, meeting)
+        if args.format == "json":
+            text = json.dumps(agenda.to_dict(), ensure_ascii=False, indent=2)
+        elif args.format == "html":
+            text = app.renderer.agenda_html(group, meeting, agenda)
+        else:
+            text = app.renderer.agenda_text(group, meeting, agenda)
+    if args.out:
+        await asyncio.to_thread(args.out.write_text, text, encoding="utf-8")
+        print(f"draft version {agenda.version} written to {args.out}")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+async def agenda_approve(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk agenda approve: approve the latest draft as a chair."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        outcome = await approving.approve(app, group, meeting, args.as_email)
+    if outcome.approved:
+        print(f"version {outcome.version} is approved")
+    else:
+        print(
+            f"approval of version {outcome.version} recorded; "
+            f"still needed: {', '.join(outcome.still_needed)}"
+        )
+    return 0
+
+
+async def agenda_publish(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk agenda publish: send the approved agenda to every contact."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        done = await publish.publish(app, group, meeting)
+        report = await tick(app)
+    print(
+        f"version {done.version} published: {done.mails_queued} e-mails queued, "
+        f"{report.sent} sent; files: {', '.join(str(f) for f in done.files)}"
+    )
+    return 0
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk run: the service loop (or one pass with --once)."""
+    from partnerdesk.service import serve
+
+    async with _app(settings) as app:
+        await serve(app, once=args.once)
+    return 0
+
+
+async def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk demo: the whole cycle on embedded defaults, offline."""
+    from partnerdesk.demo import run_demo
+
+    return await run_demo(args, settings)

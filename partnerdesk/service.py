@@ -1,0 +1,45 @@
+"""The long-running service: a tick every few seconds until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from partnerdesk.app import App
+from partnerdesk.usecases.tick import tick
+
+log = logging.getLogger(__name__)
+
+
+async def serve(app: App, *, once: bool = False) -> None:
+    """Run ticks until SIGTERM/SIGINT; a failing tick is logged and the loop goes on."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not on this platform or thread
+            pass
+    while True:
+        try:
+            report = await tick(app)
+            log.info("tick: %s", report)
+            if once:
+                print(_summary(report))
+        except Exception:
+            if once:
+                raise
+            log.exception("tick failed; trying again at the next one")
+        if once:
+            return
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=app.settings.poll_seconds)
+            return
+        except TimeoutError:
+            continue
+
+
+def _summary(report: object) -> str:
+    fields = getattr(report, "__dict__", {})
+    return ", ".join(f"{k}={v}" for k, v in fields.items() if v)  or "nothing was due"

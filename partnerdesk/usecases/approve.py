@@ -1,0 +1,101 @@
+"""Approval by the chair: CLI, e-mail reply, or bot; only a chair can, every step audited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from agenda.errors import NotAllowedError, WorkflowError
+from agenda.model import Group, Meeting, Role
+from agenda.records import Answer, Approval
+from agenda.workflow import CallEvent, CallState, advance
+from partnerdesk.app import App
+from partnerdesk.usecases.common import audit, require_call
+
+if TYPE_CHECKING:
+    from partnerdesk.usecases.routing import Route
+
+_APPROVAL_WORDS = re.compile(r"^\W*(godkend|approv|ok\b|enig\b)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    """What an approval did: recorded, and whether the agenda is now approved."""
+
+    version: int
+    approved: bool
+    still_needed: tuple[str, ...]
+
+
+async def approve(
+    app: App, group: Group, meeting: Meeting, email: str, *, channel: str = "cli"
+) -> ApprovalOutcome:
+    """Record a chair's approval of the latest draft; approve it when enough chairs have."""
+    found = group.contact_by_email(email)
+    if found is None or not found[1].is_chair:
+        await audit(app, group, "approval.refused", email, meeting.id, channel=channel)
+        raise NotAllowedError(
+            f"{email} is not the chair or vice chair of '{group.slug}'; only they can approve"
+        )
+    contact = found[1]
+    call = await require_call(app, group, meeting)
+    agenda = await app.store.agenda(group.slug, meeting.id)
+    if agenda is None or call.state not in (CallState.DRAFTED, CallState.APPROVED):
+        raise WorkflowError(
+            f"there is no draft agenda for meeting '{meeting.id}' to approve yet; "
+            f"close the call and run: partnerdesk agenda draft --meeting {meeting.id}"
+        )
+    await app.store.add_approval(
+        Approval(
+            group=group.slug,
+            meeting=meeting.id,
+            version=agenda.version,
+            approved_by=contact.email,
+            approved_at=app.clock(),
+            channel=channel,
+        )
+    )
+    await audit(app, group, "agenda.approval", contact.email, meeting.id,
+                version=agenda.version, channel=channel)
+    given = {
+        a.approved_by
+        for a in await app.store.approvals(group.slug, meeting.id)
+        if a.version == agenda.version
+    }
+    needed = _still_needed(group, given)
+    approved = not needed
+    if approved and call.state is CallState.DRAFTED:
+        await app.store.save_call(replace(call, state=advance(call.state, CallEvent.APPROVE)))
+        await audit(app, group, "agenda.approved", contact.email, meeting.id,
+                    version=agenda.version)
+    return ApprovalOutcome(version=agenda.version, approved=approved, still_needed=needed)
+
+
+def _still_needed(group: Group, given: set[str]) -> tuple[str, ...]:
+    """Who must still approve this version: one chair, or both chair and vice chair."""
+    chairs = [c for c in group.chairs if c.role is Role.CHAIR]
+    vices = [c for c in group.chairs if c.role is Role.VICE_CHAIR]
+    if group.approvals_required == 1:
+        return () if any(c.email in given for c in group.chairs) else tuple(
+            c.email for c in group.chairs
+        )
+    missing: list[str] = []
+    for people in (chairs, vices):
+        if people and not any(c.email in given for c in people):
+            missing.extend(c.email for c in people)
+    return tuple(missing)
+
+
+async def approve_by_mail(app: App, route: Route, answer: Answer) -> ApprovalOutcome | None:
+    """A chair's reply to the draft saying "Godkendt"/"Approved" approves; nothing else does."""
+    group, meeting = route.group, route.meeting
+    if group is None or meeting is None or not route.approval:
+        return None
+    if not _APPROVAL_WORDS.search(answer.reading.new_text or ""):
+        await audit(app, group, "approval.not_understood", route.sender, meeting.id)
+        return None
+    try:
+        return await approve(app, group, meeting, route.sender, channel="email")
+    except (NotAllowedError, WorkflowError):
+        return None

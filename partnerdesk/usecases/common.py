@@ -1,0 +1,113 @@
+"""Small helpers the use cases share."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from agenda.addresses import domain_of, message_id
+from agenda.model import Contact, Group, Meeting, Partner
+from agenda.reading import Channel
+from agenda.records import AuditEntry, Call, OutboxEntry, OutgoingMail, ReplyToken
+from partnerdesk.app import App
+from partnerdesk.render import RenderedMail
+
+
+async def token_for(app: App, group: Group, meeting: Meeting, partner: str, purpose: str) -> str:
+    """The partner's reply token for this call (made once, then reused)."""
+    wanted = ReplyToken(
+        token=secrets.token_hex(6),
+        group=group.slug,
+        meeting=meeting.id,
+        partner=partner,
+        purpose=purpose,
+    )
+    return (await app.store.issue_token(wanted)).token
+
+
+async def audit(
+    app: App, group: Group, action: str, actor: str, meeting: str | None = None, **detail: object
+) -> None:
+    """Append to the audit log, stamped with the app's clock."""
+    await app.store.audit(
+        AuditEntry(
+            group=group.slug,
+            action=action,
+            actor=actor,
+            at=app.clock(),
+            meeting=meeting,
+            detail=dict(detail),
+        )
+    )
+
+
+async def queue_mail(
+    app: App,
+    group: Group,
+    *,
+    meeting: Meeting | None,
+    purpose: str,
+    key: str,
+    to: Contact | str,
+    rendered: RenderedMail,
+    token: str | None = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
+    attachments: tuple[object, ...] = (),
+) -> bool:
+    """Put one e-mail in the outbox; False when the very same message was queued before."""
+    address = to.email if isinstance(to, Contact) else to
+    mail = OutgoingMail(
+        message_id=message_id(purpose, key, token, address, domain_of(group.reply_address)),
+        sender=f"{group.secretariat.name} <{group.reply_address}>",
+        recipients=(address,),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        reply_to=reply_to,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=tuple(a for a in attachments),  # type: ignore[misc]
+    )
+    entry = OutboxEntry(
+        group=group.slug,
+        meeting=meeting.id if meeting else None,
+        purpose=purpose,
+        channel=Channel.EMAIL,
+        recipient=address,
+        mail=mail,
+        created_at=app.clock(),
+        next_attempt_at=app.clock(),
+    )
+    return await app.store.enqueue(entry) is not None
+
+
+def call_message_id(group: Group, meeting: Meeting, token: str, contact: Contact) -> str:
+    """The Message-ID the call to this contact was sent with; reminders thread under it."""
+    return message_id("call", meeting.id, token, contact.email, domain_of(group.reply_address))
+
+
+async def require_call(app: App, group: Group, meeting: Meeting) -> Call:
+    """The meeting's call, or an error saying it must be opened first."""
+    from agenda.errors import WorkflowError
+
+    call = await app.store.get_call(group.slug, meeting.id)
+    if call is None:
+        raise WorkflowError(
+            f"the call for meeting '{meeting.id}' is not open yet; "
+            f"run: partnerdesk call open --meeting {meeting.id}"
+        )
+    return call
+
+
+def local(group: Group, moment: datetime) -> datetime:
+    """A moment in the group's own timezone."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(group.timezone))
+
+
+def contacts(partner: Partner) -> tuple[Contact, ...]:
+    """The contacts of a partner that receive mail."""
+    return partner.contacts

@@ -1,0 +1,64 @@
+"""One pass of the service: everything that is due, decided from the database alone."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from agenda.schedule import is_past_deadline
+from agenda.workflow import CallState
+from partnerdesk.app import App
+from partnerdesk.usecases.calls import send_due_reminders
+from partnerdesk.usecases.drafting import close_call, draft_agenda, send_draft_to_chairs
+from partnerdesk.usecases.ingest import fetch_mail, process_inbound
+from partnerdesk.usecases.outbox import deliver_outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    """What one pass did, for the log and the CLI."""
+
+    fetched: int = 0
+    stored: int = 0
+    processed: int = 0
+    held: int = 0
+    failed: int = 0
+    reminders: int = 0
+    closed: list[str] = field(default_factory=list)
+    sent: int = 0
+    retrying: int = 0
+    send_failed: int = 0
+
+
+async def tick(app: App) -> TickReport:
+    """Ingest, remind, close at the deadline, compile and send the draft, deliver the outbox."""
+    report = TickReport()
+    report.fetched, report.stored = await fetch_mail(app)
+    ingested = await process_inbound(app)
+    report.processed, report.held, report.failed = (
+        ingested.processed,
+        ingested.held,
+        ingested.failed,
+    )
+    now = app.clock()
+    for group in app.groups.values():
+        for call in await app.store.calls(group.slug):
+            meeting = group.meeting(call.meeting)
+            if meeting is None or call.state is not CallState.OPEN:
+                continue
+            if is_past_deadline(meeting, now):
+                await close_call(app, group, meeting, actor="scheduler")
+                agenda, _ = await draft_agenda(app, group, meeting, actor="scheduler")
+                await send_draft_to_chairs(app, group, meeting, agenda)
+                report.closed.append(f"{group.slug}/{meeting.id}")
+            else:
+                report.reminders += await send_due_reminders(app, group, meeting)
+    delivered = await deliver_outbox(app)
+    report.sent, report.retrying, report.send_failed = (
+        delivered.sent,
+        delivered.retrying,
+        delivered.failed,
+    )
+    return report
