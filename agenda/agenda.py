@@ -81,6 +81,7 @@ class Agenda:
     items: tuple[AgendaItem, ...] = ()
     note: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    edits: tuple[dict[str, str | int], ...] = ()
 
     def numbered(self) -> list[tuple[int, AgendaItem]]:
         """The items with their numbers, as printed."""
@@ -96,6 +97,7 @@ class Agenda:
             items=tuple(i for i in self.items if not i.closed),
             note=self.note,
             meta=self.meta,
+            edits=self.edits,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +118,7 @@ class Agenda:
             items=items,
             note=data.get("note", ""),
             meta=dict(data.get("meta", {})),
+            edits=tuple(dict(e) for e in data.get("edits", ())),
         )
 
 

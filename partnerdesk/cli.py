@@ -66,6 +66,28 @@ def _parser() -> argparse.ArgumentParser:
     approve.add_argument("--as", dest="as_email", required=True, metavar="EMAIL")
     publish = agenda.add_parser("publish", parents=[common], help="send the approved agenda")
     publish.add_argument("--meeting", required=True)
+    edit = agenda.add_parser(
+        "edit",
+        parents=[common],
+        help="change the draft: move N TO | drop N | merge N M | split N | close N | open N "
+        "| set N FIELD TEXT | add TITLE",
+    )
+    edit.add_argument("--meeting", required=True)
+    edit.add_argument("--as", dest="as_email", default="secretariat", metavar="EMAIL")
+    edit.add_argument(
+        "action", choices=["move", "drop", "merge", "split", "close", "open", "set", "add"]
+    )
+    edit.add_argument("args", nargs="+")
+    late = agenda.add_parser("late", parents=[common], help="admit or decline a late answer")
+    late.add_argument("--meeting", required=True)
+    late.add_argument("--as", dest="as_email", required=True, metavar="EMAIL")
+    late.add_argument("decision", choices=["admit", "decline", "list"])
+    late.add_argument("answer", type=int, nargs="?")
+
+    initiatives = sub.add_parser("initiatives", help="the initiatives").add_subparsers(
+        dest="action", required=True, metavar="ACTION"
+    )
+    initiatives.add_parser("report", parents=[common], help="status, owner and history")
 
     db = sub.add_parser("db", help="the database").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -93,6 +115,9 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("agenda", "draft"): commands.agenda_draft,
     ("agenda", "approve"): commands.agenda_approve,
     ("agenda", "publish"): commands.agenda_publish,
+    ("agenda", "edit"): commands.agenda_edit,
+    ("agenda", "late"): commands.agenda_late,
+    ("initiatives", "report"): commands.initiatives_report,
     ("db", "upgrade"): commands.db_upgrade,
 }
 

@@ -10,10 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from agenda.errors import NotFoundError, PartnerdeskError
+from agenda.agenda import Agenda
+from agenda.editing import Edit, key_at
+from agenda.errors import NotAllowedError, NotFoundError, PartnerdeskError
 from agenda.groupfile import load_group
 from agenda.model import Group, Meeting
 from agenda.reading import Channel
+from agenda.records import AnswerStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.settings import Settings
 from partnerdesk.usecases import approve as approving
@@ -196,3 +199,84 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
     from partnerdesk.demo import run_demo
 
     return await run_demo(args, settings)
+
+
+def _number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"'{value}' is not an item number") from None
+
+
+class UsageError(PartnerdeskError):
+    """The command's arguments are wrong."""
+
+
+def _edit_from_args(agenda: Agenda, action: str, args: list[str]) -> Edit:
+    wants = {"move": 2, "drop": 1, "merge": 2, "split": 1, "close": 1, "open": 1, "set": 3}
+    if action == "add":
+        return Edit(action="add", value=" ".join(args))
+    if len(args) != wants[action]:
+        raise UsageError(f"'{action}' takes {wants[action]} argument(s), got {len(args)}")
+    key = key_at(agenda, _number(args[0]))
+    if action == "move":
+        return Edit(action="move", key=key, position=_number(args[1]))
+    if action == "merge":
+        return Edit(action="merge", key=key, other=key_at(agenda, _number(args[1])))
+    if action == "set":
+        return Edit(action="set", key=key, field=args[1], value=args[2])
+    return Edit(action=action, key=key)
+
+
+async def agenda_edit(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk agenda edit: one change to the draft, printed as a diff."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        current = await app.store.agenda(group.slug, meeting.id)
+        if current is None:
+            raise UsageError(f"there is no draft for meeting '{meeting.id}' yet")
+        edit = _edit_from_args(current, args.action, list(args.args))
+        agenda, changes = await drafting.edit_agenda(app, group, meeting, edit, actor=args.as_email)
+    print(changes or f"version {agenda.version}: nothing changed")
+    return 0
+
+
+async def agenda_late(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk agenda late: list late answers, or admit or decline one (chair only)."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        if args.decision == "list":
+            for a in await app.store.answers(group.slug, meeting.id):
+                if a.status is AnswerStatus.LATE:
+                    titles = "; ".join(p.title for p in a.reading.proposals) or "-"
+                    print(f"{a.id}  {a.partner or a.sender}  {titles}")
+            return 0
+        found = group.contact_by_email(args.as_email)
+        if found is None or not found[1].is_chair:
+            raise NotAllowedError(
+                f"{args.as_email} is not a chair; only the chair admits late items"
+            )
+        if args.answer is None:
+            raise UsageError("name the late answer by its number (see: agenda late list)")
+        agenda = await drafting.decide_late(
+            app, group, meeting, args.answer, admit=args.decision == "admit", actor=args.as_email
+        )
+    print(f"admitted; draft version {agenda.version}" if agenda else "declined")
+    return 0
+
+
+async def initiatives_report(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk initiatives report: the evaluation overview."""
+    from partnerdesk.usecases.initiatives import initiatives_report as report
+
+    async with _app(settings) as app:
+        group = _one_group(app, args)
+        rows = await report(app, group)
+    for r in rows:
+        print(f"{r.code}  {r.title}")
+        print(f"    has the ball: {r.owner}   status: {r.status}")
+        print(f"    success criteria: {r.success_criteria or '-'}")
+        for h in r.history:
+            moved = f" -> ball to {h.new_owner}" if h.new_owner else ""
+            print(f"    {h.at:%Y-%m-%d} {h.reporter}: {h.status}{moved}")
+    return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -17,10 +18,9 @@ async def serve(app: App, *, once: bool = False) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        try:
+        # Not every platform or thread can take signal handlers; then Ctrl-C still works.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not on this platform or thread
-            pass
     while True:
         try:
             report = await tick(app)
@@ -42,4 +42,4 @@ async def serve(app: App, *, once: bool = False) -> None:
 
 def _summary(report: object) -> str:
     fields = getattr(report, "__dict__", {})
-    return ", ".join(f"{k}={v}" for k, v in fields.items() if v)  or "nothing was due"
+    return ", ".join(f"{k}={v}" for k, v in fields.items() if v) or "nothing was due"

@@ -79,11 +79,11 @@ def test_times_without_offset_are_local_to_the_group() -> None:
             ("call_deadline = 2026-11-27T12:00:00", "call_deadline = 2026-12-09T12:00:00"),
             "call_deadline must come before the meeting starts",
         ),
-        (('sdgs = [4, 8]', 'sdgs = [4, 18]'), "goal numbers from 1 to 17"),
+        (("sdgs = [4, 8]", "sdgs = [4, 18]"), "goal numbers from 1 to 17"),
         (('role = "chair"', 'role = "boss"'), "role 'boss' is not one of"),
         (('slug = "a"', 'slug = "A B"'), "slug 'A B' may hold only"),
         (('reply_address = "g@k.example.org"', 'reply_address = "nope"'), "is not an e-mail"),
-        (('[secretariat]', '[secretary]'), "[secretariat]: the section is missing"),
+        (("[secretariat]", "[secretary]"), "[secretariat]: the section is missing"),
         (
             ('owner = "b"', 'owner = "b"\n[[initiatives]]\ncode = "I-1"\ntitle = "x"\nowner = "a"'),
             "initiative 'I-1': the code is used twice",
@@ -103,7 +103,7 @@ def test_each_mistake_gets_one_sentence_naming_file_and_entry(
 
 
 def test_two_approvals_need_a_vice_chair() -> None:
-    text = GOOD.replace('reply_address', 'approvals_required = 2\nreply_address', 1)
+    text = GOOD.replace("reply_address", "approvals_required = 2\nreply_address", 1)
     with pytest.raises(GroupFileError, match="vice_chair"):
         parse_group(text, "g.toml")
 

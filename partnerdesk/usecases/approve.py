@@ -56,8 +56,15 @@ async def approve(
             channel=channel,
         )
     )
-    await audit(app, group, "agenda.approval", contact.email, meeting.id,
-                version=agenda.version, channel=channel)
+    await audit(
+        app,
+        group,
+        "agenda.approval",
+        contact.email,
+        meeting.id,
+        version=agenda.version,
+        channel=channel,
+    )
     given = {
         a.approved_by
         for a in await app.store.approvals(group.slug, meeting.id)
@@ -67,8 +74,9 @@ async def approve(
     approved = not needed
     if approved and call.state is CallState.DRAFTED:
         await app.store.save_call(replace(call, state=advance(call.state, CallEvent.APPROVE)))
-        await audit(app, group, "agenda.approved", contact.email, meeting.id,
-                    version=agenda.version)
+        await audit(
+            app, group, "agenda.approved", contact.email, meeting.id, version=agenda.version
+        )
     return ApprovalOutcome(version=agenda.version, approved=approved, still_needed=needed)
 
 
@@ -77,8 +85,10 @@ def _still_needed(group: Group, given: set[str]) -> tuple[str, ...]:
     chairs = [c for c in group.chairs if c.role is Role.CHAIR]
     vices = [c for c in group.chairs if c.role is Role.VICE_CHAIR]
     if group.approvals_required == 1:
-        return () if any(c.email in given for c in group.chairs) else tuple(
-            c.email for c in group.chairs
+        return (
+            ()
+            if any(c.email in given for c in group.chairs)
+            else tuple(c.email for c in group.chairs)
         )
     missing: list[str] = []
     for people in (chairs, vices):

@@ -8,7 +8,7 @@ from datetime import datetime
 from agenda.addresses import domain_of, message_id
 from agenda.model import Contact, Group, Meeting, Partner
 from agenda.reading import Channel
-from agenda.records import AuditEntry, Call, OutboxEntry, OutgoingMail, ReplyToken
+from agenda.records import Attachment, AuditEntry, Call, OutboxEntry, OutgoingMail, ReplyToken
 from partnerdesk.app import App
 from partnerdesk.render import RenderedMail
 
@@ -54,7 +54,7 @@ async def queue_mail(
     reply_to: str | None = None,
     in_reply_to: str | None = None,
     references: tuple[str, ...] = (),
-    attachments: tuple[object, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
 ) -> bool:
     """Put one e-mail in the outbox; False when the very same message was queued before."""
     address = to.email if isinstance(to, Contact) else to
@@ -68,7 +68,7 @@ async def queue_mail(
         reply_to=reply_to,
         in_reply_to=in_reply_to,
         references=references,
-        attachments=tuple(a for a in attachments),  # type: ignore[misc]
+        attachments=attachments,
     )
     entry = OutboxEntry(
         group=group.slug,

@@ -7,8 +7,10 @@ from dataclasses import replace
 from agenda.addresses import plus_address
 from agenda.agenda import Agenda
 from agenda.compile import compile_agenda
+from agenda.editing import Edit, apply_edits, apply_edits_strict, diff
+from agenda.errors import NotFoundError, WorkflowError
 from agenda.model import Group, Meeting
-from agenda.records import Call
+from agenda.records import AnswerStatus, Call
 from agenda.workflow import CallEvent, CallState, advance, can
 from partnerdesk.app import App
 from partnerdesk.usecases.common import audit, queue_mail, require_call, token_for
@@ -24,30 +26,81 @@ async def close_call(app: App, group: Group, meeting: Meeting, *, actor: str = "
     return call
 
 
-def _same_items(a: Agenda, b: Agenda) -> bool:
-    return a.items == b.items
-
-
 async def draft_agenda(
-    app: App, group: Group, meeting: Meeting, *, actor: str = "cli"
+    app: App, group: Group, meeting: Meeting, *, actor: str = "cli", edit: Edit | None = None
 ) -> tuple[Agenda, bool]:
-    """Compile the draft; a new version only when something changed. (agenda, is_new)."""
+    """Compile the draft and replay the secretariat's edits; a new version only on a change."""
     call = await require_call(app, group, meeting)
     answers = await app.store.answers(group.slug, meeting.id)
     latest = await app.store.agenda(group.slug, meeting.id)
-    version = (latest.version + 1) if latest else 1
-    agenda = compile_agenda(group, meeting, answers, now=app.clock(), version=version)
-    if latest is not None and _same_items(latest, agenda):
-        return latest, False
-    if latest is not None and call.state in (CallState.APPROVED, CallState.PUBLISHED):
-        # Only a change made on purpose (an edit, an admitted late item) reopens an approved
-        # agenda; that path goes through edit_agenda, which makes the new version itself.
+    edits = [Edit.from_dict(e) for e in latest.edits] if latest else []
+    if edit is not None:
+        edits.append(edit)
+    compiled = compile_agenda(
+        group, meeting, answers, now=app.clock(), version=(latest.version + 1) if latest else 1
+    )
+    if edit is not None:
+        # Apply the new edit alone first, so an edit that cannot be done is refused loudly.
+        base = apply_edits(compiled, edits[:-1])
+        apply_edits_strict(base, edit)
+    agenda = replace(apply_edits(compiled, edits), edits=tuple(e.to_dict() for e in edits))
+    if latest is not None and latest.items == agenda.items:
         return latest, False
     await app.store.save_agenda(agenda)
-    if can(call.state, CallEvent.COMPILE):
-        await app.store.save_call(replace(call, state=advance(call.state, CallEvent.COMPILE)))
-    await audit(app, group, "agenda.drafted", actor, meeting.id, version=agenda.version)
+    event = (
+        CallEvent.EDIT
+        if call.state in (CallState.APPROVED, CallState.PUBLISHED)
+        else (CallEvent.COMPILE)
+    )
+    if can(call.state, event):
+        # A change after approval needs a new approval: the call goes back to drafted.
+        await app.store.save_call(replace(call, state=advance(call.state, event)))
+    await audit(
+        app,
+        group,
+        "agenda.edited" if edit else "agenda.drafted",
+        actor,
+        meeting.id,
+        version=agenda.version,
+        diff=diff(latest, agenda),
+        edit=edit.to_dict() if edit else None,
+    )
     return agenda, True
+
+
+async def edit_agenda(
+    app: App, group: Group, meeting: Meeting, edit: Edit, *, actor: str = "cli"
+) -> tuple[Agenda, str]:
+    """Make one edit; returns the new version and a readable diff to the previous one."""
+    before = await app.store.agenda(group.slug, meeting.id)
+    if before is None:
+        raise WorkflowError(f"there is no draft for meeting '{meeting.id}' to edit yet")
+    agenda, _ = await draft_agenda(app, group, meeting, actor=actor, edit=edit)
+    return agenda, diff(before, agenda)
+
+
+async def decide_late(
+    app: App, group: Group, meeting: Meeting, answer_id: int, *, admit: bool, actor: str
+) -> Agenda | None:
+    """The chair admits a late answer onto the agenda, or declines it (kept, not shown)."""
+    answers = {a.id: a for a in await app.store.answers(group.slug, meeting.id)}
+    answer = answers.get(answer_id)
+    if answer is None or answer.status is not AnswerStatus.LATE:
+        raise NotFoundError(f"meeting '{meeting.id}' has no late answer {answer_id}")
+    status = AnswerStatus.ACCEPTED if admit else AnswerStatus.DECLINED
+    await app.store.set_answer_status(answer_id, status)
+    await audit(
+        app,
+        group,
+        "late.admitted" if admit else "late.declined",
+        actor,
+        meeting.id,
+        answer=answer_id,
+    )
+    if not admit:
+        return None
+    agenda, _ = await draft_agenda(app, group, meeting, actor=actor)
+    return agenda
 
 
 async def send_draft_to_chairs(app: App, group: Group, meeting: Meeting, agenda: Agenda) -> int:

@@ -36,7 +36,7 @@ def header_message_id(raw: bytes) -> str | None:
     """The Message-ID of a raw message, cheaply (headers only)."""
     try:
         value = _HEADERS.parsebytes(raw).get("Message-ID", "")
-    except Exception:  # noqa: BLE001 - a broken header block still gets stored; no id then
+    except Exception:
         return None
     match = _MSGID.search(str(value))
     return match.group(0) if match else None
@@ -72,7 +72,7 @@ async def process_inbound(app: App) -> Ingested:
         assert message.id is not None
         try:
             status = await _handle(app, message)
-        except Exception as exc:  # noqa: BLE001 - kept raw, retried, then quarantined
+        except Exception as exc:
             failed += 1
             quarantine = message.attempts + 1 >= app.settings.inbound_max_attempts
             log.exception("could not read inbound message %s", message.id)
@@ -122,7 +122,11 @@ async def _handle(app: App, message: InboundMessage) -> InboundStatus:
         from partnerdesk.usecases.common import audit
 
         await audit(
-            app, route.group, "contact.bounced", "mail", answer.meeting,
+            app,
+            route.group,
+            "contact.bounced",
+            "mail",
+            answer.meeting,
             addresses=list(route.bounced),
         )
     if route.approval is not None:
@@ -156,7 +160,12 @@ async def _echo(app: App, route: Route, answer: Answer) -> None:
         day = app.clock().strftime("%Y%m%d")
         # One notice per sender and day, however many messages they send.
         await queue_mail(
-            app, group, meeting=route.meeting, purpose="held", key=day, to=route.sender,
+            app,
+            group,
+            meeting=route.meeting,
+            purpose="held",
+            key=day,
+            to=route.sender,
             rendered=app.renderer.held_notice(group, route.sender),
             in_reply_to=route.message_id,
         )

@@ -50,7 +50,10 @@ async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
         if result.sent:
             sent += 1
             await app.store.update_outbox(
-                entry.id, status=OutboxStatus.SENT, attempts=attempts, sent_at=app.clock(),
+                entry.id,
+                status=OutboxStatus.SENT,
+                attempts=attempts,
+                sent_at=app.clock(),
                 error="; ".join(result.refused) or None,
             )
         elif result.permanent or attempts >= app.settings.outbox_max_attempts:

@@ -1,4 +1,4 @@
-"""Publish the approved agenda: files on disk and a mail to every contact."""
+"""Publish the approved agenda: PDF, HTML, text and invitation on disk, and a mail to everyone."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from pathlib import Path
 
 from agenda.agenda import Agenda
 from agenda.errors import WorkflowError
-from agenda.model import Group, Meeting
+from agenda.model import Contact, Group, Meeting, Role
+from agenda.records import Answer, Attachment
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
+from partnerdesk.invitation import invitation
+from partnerdesk.pdf import html_to_pdf_async
+from partnerdesk.usecases.attachments import load_attachments
 from partnerdesk.usecases.common import audit, queue_mail, require_call
 
 
@@ -21,6 +25,16 @@ class Published:
     version: int
     files: tuple[Path, ...]
     mails_queued: int
+    sequence: int
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One agenda rendered every way it is sent."""
+
+    html: str
+    text: str
+    pdf: bytes
 
 
 def agenda_folder(app: App, group: Group, meeting: Meeting) -> Path:
@@ -28,40 +42,94 @@ def agenda_folder(app: App, group: Group, meeting: Meeting) -> Path:
     return app.settings.published_dir / group.slug / meeting.id
 
 
-async def write_agenda_files(
-    app: App, group: Group, meeting: Meeting, agenda: Agenda, *, stem: str
-) -> tuple[Path, ...]:
-    """Render the agenda as HTML and text into the meeting's folder."""
-    folder = agenda_folder(app, group, meeting)
+async def render_agenda(app: App, group: Group, meeting: Meeting, agenda: Agenda) -> Rendition:
+    """HTML, text and PDF of the agenda, from the same templates."""
     html = app.renderer.agenda_html(group, meeting, agenda)
     text = app.renderer.agenda_text(group, meeting, agenda)
+    return Rendition(html=html, text=text, pdf=await html_to_pdf_async(html))
 
+
+async def _write(folder: Path, files: dict[str, bytes]) -> tuple[Path, ...]:
     def write() -> tuple[Path, ...]:
         folder.mkdir(parents=True, exist_ok=True)
-        html_path, text_path = folder / f"{stem}.html", folder / f"{stem}.txt"
-        html_path.write_text(html, encoding="utf-8")
-        text_path.write_text(text, encoding="utf-8")
-        return html_path, text_path
+        paths = []
+        for name, data in files.items():
+            path = folder / name
+            path.write_bytes(data)
+            paths.append(path)
+        return tuple(paths)
 
     return await asyncio.to_thread(write)
+
+
+async def _bilag(app: App, agenda: Agenda, answers: dict[int, Answer]) -> list[Attachment]:
+    """The files partners sent with the proposals on the agenda."""
+    found: list[Attachment] = []
+    for item in agenda.items:
+        for contribution in item.contributions:
+            answer = answers.get(contribution.answer_id or -1)
+            if answer is None or answer.inbound_id is None:
+                continue
+            names = tuple(
+                a for p in answer.reading.proposals for a in p.attachments if a in item.attachments
+            )
+            found += await load_attachments(app, answer.inbound_id, names)
+    return found
+
+
+def _insider(contact: Contact) -> bool:
+    return contact.is_chair or contact.role is Role.SECRETARIAT
 
 
 async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli") -> Published:
     """Send the approved agenda to every contact; closed items only to chair and secretariat."""
     call = await require_call(app, group, meeting)
     agenda = await app.store.agenda(group.slug, meeting.id)
-    if agenda is None or call.state not in (CallState.APPROVED, CallState.PUBLISHED):
+    if agenda is None or call.state is not CallState.APPROVED:
         raise WorkflowError(
-            f"the agenda for meeting '{meeting.id}' is not approved yet; "
-            "the chair approves with: partnerdesk agenda approve"
+            f"the agenda for meeting '{meeting.id}' is not approved; "
+            f"the chair approves with: partnerdesk agenda approve --meeting {meeting.id}"
         )
-    public = agenda.for_partners()
-    files = await write_agenda_files(app, group, meeting, agenda, stem=f"dagsorden-v{agenda.version}")
+    log = await app.store.audit_log(group.slug, meeting.id)
+    sequence = sum(1 for e in log if e.action == "agenda.published")
+    full = await render_agenda(app, group, meeting, agenda)
+    public_agenda = agenda.for_partners()
+    public = (
+        full
+        if public_agenda.items == agenda.items
+        else await render_agenda(app, group, meeting, public_agenda)
+    )
+    mail_text = app.renderer.published_mail(group, meeting, public_agenda)
+    ics = invitation(
+        group,
+        meeting,
+        summary=mail_text.subject,
+        description=public.text,
+        sequence=sequence,
+        now=app.clock(),
+    )
+    stem = f"dagsorden-{meeting.id}-v{agenda.version}"
+    files = await _write(
+        agenda_folder(app, group, meeting),
+        {
+            f"{stem}.pdf": public.pdf,
+            f"{stem}.html": public.html.encode("utf-8"),
+            f"{stem}.txt": public.text.encode("utf-8"),
+            f"{stem}-fuld.pdf": full.pdf,
+            f"{meeting.id}.ics": ics,
+        },
+    )
+    answers = {a.id: a for a in await app.store.answers(group.slug, meeting.id) if a.id}
+    bilag_all = await _bilag(app, agenda, answers)
+    bilag_public = await _bilag(app, public_agenda, answers)
+    invite = Attachment(f"{meeting.id}.ics", "text/calendar; method=REQUEST", ics)
     queued = 0
     for partner in group.partners:
         for contact in partner.contacts:
-            insider = contact.is_chair or contact.role.value == "secretariat"
-            shown = agenda if insider else public
+            insider = _insider(contact)
+            shown_agenda = agenda if insider else public_agenda
+            shown = full if insider else public
+            rendered = app.renderer.published_mail(group, meeting, shown_agenda)
             queued += await queue_mail(
                 app,
                 group,
@@ -69,9 +137,21 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
                 purpose="agenda",
                 key=f"{meeting.id}-v{agenda.version}",
                 to=contact,
-                rendered=app.renderer.published_mail(group, meeting, shown),
+                rendered=rendered,
+                attachments=(
+                    Attachment(f"{stem}.pdf", "application/pdf", shown.pdf),
+                    invite,
+                    *(bilag_all if insider else bilag_public),
+                ),
             )
-    if call.state is CallState.APPROVED:
-        await app.store.save_call(replace(call, state=advance(call.state, CallEvent.PUBLISH)))
-        await audit(app, group, "agenda.published", actor, meeting.id, version=agenda.version)
-    return Published(version=agenda.version, files=files, mails_queued=queued)
+    await app.store.save_call(replace(call, state=advance(call.state, CallEvent.PUBLISH)))
+    await audit(
+        app,
+        group,
+        "agenda.published",
+        actor,
+        meeting.id,
+        version=agenda.version,
+        sequence=sequence,
+    )
+    return Published(version=agenda.version, files=files, mails_queued=queued, sequence=sequence)

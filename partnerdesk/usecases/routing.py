@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from agenda.addresses import domain_of, plus_address, token_from_address, tokens_in_message_ids
 from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind, Reading
-from agenda.records import ReplyToken
+from agenda.records import Attachment, ReplyToken
 from agenda.workflow import CallState
-from mail.mime import Attachment, DecodedMessage, MessageError, read_message
+from mail.mime import DecodedMessage, MessageError, read_message
 from partnerdesk.app import App
 from partnerdesk.parsing import parse_message
 
@@ -75,7 +75,9 @@ async def route_email(app: App, raw: bytes) -> Route:
         token=token if token and token.group == group.slug else None,
         reading=reading,
         message_id=decoded.message_id,
-        attachments=decoded.attachments,
+        attachments=tuple(
+            Attachment(a.filename, a.content_type, a.data) for a in decoded.attachments
+        ),
         late=late,
         bounced=decoded.bounced_recipients,
         approval=approval,

@@ -1,0 +1,167 @@
+"""`partnerdesk demo`: a whole call on embedded defaults, offline, with a simulated clock."""
+
+from __future__ import annotations
+
+import argparse
+import mailbox
+import shutil
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from agenda.addresses import plus_address
+from agenda.errors import NotFoundError
+from agenda.model import Group, Meeting
+from partnerdesk.app import App, build_app, close_app
+from partnerdesk.commands import format_status
+from partnerdesk.settings import Settings
+from partnerdesk.usecases import approve as approving
+from partnerdesk.usecases import calls, publish
+from partnerdesk.usecases.common import call_message_id, local, token_for
+from partnerdesk.usecases.tick import tick
+
+_MARKER = ".partnerdesk-demo"
+_DEFAULT_GROUP = Path("config/norddjurs.toml")
+
+
+@dataclass
+class DemoClock:
+    """A clock the demo moves forward, so a month of work takes a second."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _fresh_folder(folder: Path) -> None:
+    # Only a folder the demo made itself is wiped; anything else is refused.
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / _MARKER).exists():
+            raise NotFoundError(f"{folder} exists and was not made by the demo; choose --dir")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / _MARKER).write_text("made by partnerdesk demo\n", encoding="utf-8")
+
+
+def _next_meeting(group: Group) -> Meeting:
+    if not group.meetings:
+        raise NotFoundError(f"group '{group.slug}' has no meeting to run the demo for")
+    return max(group.meetings, key=lambda m: m.starts_at)
+
+
+async def _deliver_replies(app: App, group: Group, meeting: Meeting) -> int:
+    """Partners answer: realistic replies land in the Maildir inbox, each to its reply token."""
+    manifest = tomllib.loads(
+        resources.files("templates").joinpath("demo/replies.toml").read_text("utf-8")
+    )
+    env = Environment(
+        loader=PackageLoader("templates", "demo"),
+        undefined=StrictUndefined,
+        autoescape=False,  # noqa: S701 - these render raw e-mail messages, not HTML
+    )
+    inbox = mailbox.Maildir(app.settings.inbox_maildir, create=True)
+    count = 0
+    for n, entry in enumerate(manifest["replies"], 1):
+        partner = group.partner(entry["partner"])
+        if partner is None:
+            continue
+        contact = partner.contacts[0]
+        token = await token_for(app, group, meeting, partner.slug, "call")
+        sent = local(group, app.clock() - timedelta(hours=len(manifest["replies"]) - n))
+        raw = env.get_template(entry["template"]).render(
+            sender_name=contact.name,
+            sender=entry.get("sender", contact.email),
+            to=plus_address(group.reply_address, token),
+            call_id=call_message_id(group, meeting, token, contact),
+            message_id=f"<demo-{n}-{token}@{contact.email.split('@')[1]}>",
+            date=sent.strftime("%a, %d %b %Y %H:%M:%S %z"),
+            group=group,
+            meeting=meeting,
+        )
+        inbox.add(raw.replace("\n", "\r\n").encode("utf-8"))
+        count += 1
+    return count
+
+
+async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Open a call, receive replies, remind, close, compile, approve, publish; print where."""
+    folder: Path = args.dir
+    groups = list(args.group or []) or [_DEFAULT_GROUP]
+    if not groups[0].exists():
+        raise NotFoundError(f"{groups[0]}: the demo's group file is missing; give --group FILE")
+    _fresh_folder(folder)
+    settings = settings.model_copy(
+        update={
+            "data_dir": folder,
+            "database_url": "",
+            "smtp_url": "",
+            "imap_url": "",
+            "telegram_token": "",
+            "groups": groups[:1],
+        }
+    )
+    from agenda.groupfile import load_group
+
+    first = load_group(groups[0])
+    meeting = _next_meeting(first)
+    clock = DemoClock(meeting.call_deadline - timedelta(days=10))
+    app = await build_app(settings, clock=clock)
+    try:
+        group = app.group()
+        say = print
+        opened = await calls.open_call(app, group, meeting, actor="demo")
+        report = await tick(app)
+        say(f"1. Call opened for meeting {meeting.id} ({_when(group, meeting.starts_at)}):")
+        say(f"   {opened.mails_queued} e-mails to every partner contact, {report.sent} sent.")
+
+        clock.now += timedelta(days=3)
+        replies = await _deliver_replies(app, group, meeting)
+        report = await tick(app)
+        say(f"2. {replies} replies arrived; {report.processed} read, {report.held} held for the")
+        say(f"   secretariat, {report.sent} e-mails sent back (what we understood).")
+
+        clock.now = meeting.call_deadline - timedelta(days=4)
+        report = await tick(app)
+        say(f"3. Five days before the deadline: {report.reminders} reminders to partners that")
+        say("   have not answered.")
+        say("")
+        say(format_status(await calls.call_status(app, group, meeting)))
+        say("")
+
+        clock.now = meeting.call_deadline + timedelta(minutes=1)
+        report = await tick(app)
+        agenda = await app.store.agenda(group.slug, meeting.id)
+        assert agenda is not None
+        say(f"4. Deadline passed: call closed, draft agenda version {agenda.version} compiled")
+        say(f"   ({len(agenda.items)} items) and sent to the chair.")
+
+        clock.now += timedelta(hours=2)
+        for chair in group.chairs:
+            outcome = await approving.approve(app, group, meeting, chair.email, channel="cli")
+            say(f"5. {chair.name} ({chair.role.value}) approves version {outcome.version}.")
+            if outcome.approved:
+                break
+
+        clock.now += timedelta(minutes=5)
+        done = await publish.publish(app, group, meeting, actor="demo")
+        report = await tick(app)
+        say(f"6. Published to every contact: {done.mails_queued} e-mails, {report.sent} sent.")
+        say("")
+        say("Where to look:")
+        for path in done.files:
+            say(f"   agenda:       {path}")
+        say(f"   sent mail:    {app.settings.outbox_maildir}/new")
+        say(f"   inbox:        {app.settings.inbox_maildir}")
+        say(f"   database:     {app.settings.effective_database_url}")
+    finally:
+        await close_app(app)
+    return 0
+
+
+def _when(group: Group, moment: datetime) -> str:
+    return local(group, moment).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,34 @@
+"""Shared fixtures: an app on SQLite with Maildir mail and a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from partnerdesk.app import App, build_app, close_app
+from partnerdesk.demo import DemoClock
+from partnerdesk.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS_GROUP = CORPUS / "group.toml"
+
+
+@pytest.fixture
+def clock() -> DemoClock:
+    """Ten days before the corpus group's deadline (2026-11-27 12:00 +01:00)."""
+    return DemoClock(datetime.fromisoformat("2026-11-27T12:00:00+01:00") - timedelta(days=10))
+
+
+@pytest.fixture
+async def app(tmp_path: Path, clock: DemoClock) -> AsyncIterator[App]:
+    """The service on embedded defaults, for the corpus group."""
+    settings = Settings(data_dir=tmp_path / "var", groups=[CORPUS_GROUP])
+    built = await build_app(settings, clock=clock)
+    try:
+        yield built
+    finally:
+        await close_app(built)
