@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     reminder_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [5, 1])
     outbox_max_attempts: int = 8
     inbound_max_attempts: int = 3
+    # A crash point for the fault-injection tests (after_store, after_send); empty in service.
+    fault_point: str = ""
+    # An outbox row left "sending" this long ago was cut off by a crash.
+    sending_timeout_seconds: float = 600.0
 
     @field_validator("groups", mode="before")
     @classmethod

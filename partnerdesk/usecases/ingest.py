@@ -12,6 +12,7 @@ from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus, ReplyToken
 from partnerdesk.app import App
+from partnerdesk.faults import crash_point
 from partnerdesk.usecases.attachments import keep_attachments
 from partnerdesk.usecases.routing import Route, route_email
 
@@ -58,6 +59,7 @@ async def fetch_mail(app: App, *, limit: int = 100) -> tuple[int, int]:
         # message is fetched again and recognised as a duplicate, never lost.
         if await app.store.store_inbound(message) is not None:
             stored += 1
+        crash_point(app.settings, "after_store")
         await app.mail_source.acknowledge(item.source_key)
     return len(fetched), stored
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from agenda.records import OutboxEntry, OutboxStatus
 from partnerdesk.app import App
+from partnerdesk.faults import crash_point
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +31,40 @@ def backoff(attempts: int) -> timedelta:
     return min(_BASE_DELAY * (2 ** max(0, attempts - 1)), _MAX_DELAY)
 
 
+async def recover_interrupted(app: App) -> int:
+    """Rows a crash left "sending" may have gone out: never resend, flag them instead."""
+    cutoff = app.clock() - timedelta(seconds=app.settings.sending_timeout_seconds)
+    stuck = [
+        e
+        for e in await app.store.outbox([OutboxStatus.SENDING], limit=1000)
+        if e.id is not None and (e.next_attempt_at is None or e.next_attempt_at <= cutoff)
+    ]
+    for entry in stuck:
+        assert entry.id is not None
+        log.warning("outbox %s to %s was cut off while sending", entry.id, entry.recipient)
+        await app.store.update_outbox(
+            entry.id,
+            status=OutboxStatus.FAILED,
+            attempts=entry.attempts + 1,
+            error="interrupted while sending; it may have arrived, so it is not sent again",
+        )
+    return len(stuck)
+
+
 async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
     """Send every due e-mail in the outbox; a row is marked before and after sending."""
+    await recover_interrupted(app)
     now = app.clock()
     due = await app.store.outbox([OutboxStatus.PENDING], due_before=now, limit=batch)
-    # A row left in SENDING by a crash was maybe sent: it is retried only by the secretariat's
-    # choice, never silently, so nobody gets the same mail twice.
     mails = [e for e in due if e.mail is not None and e.id is not None]
     if not mails:
         return Delivered()
     for entry in mails:
         assert entry.id is not None
-        await app.store.update_outbox(entry.id, status=OutboxStatus.SENDING)
+        # next_attempt_at records when sending began, so a crash can be recognised later.
+        await app.store.update_outbox(entry.id, status=OutboxStatus.SENDING, next_attempt_at=now)
     results = await app.mail_sender.send([e.mail for e in mails if e.mail is not None])
+    crash_point(app.settings, "after_send")
     sent = retrying = failed = 0
     for entry, result in zip(mails, results, strict=True):
         assert entry.id is not None
