@@ -1,0 +1,117 @@
+"""Messages per second for the whole reading of a message, beside the peers' trimming speed.
+
+    python bench/reading.py [CORPUS_DIR] [--peers-python PATH]
+
+Ours: MIME + trimming + understanding (`partnerdesk.parsing.parse_message`) over the partner
+replies, and `mail.trim_reply` over the trimming corpus. The peers (talon, email-reply-parser,
+mail-parser-reply) are timed on the same trimming corpus in the same run, in their own
+virtualenv (see ../shared/corpus/trimming/run_peers.sh), when it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from agenda.groupfile import load_group  # noqa: E402 - the repo must be on the path first
+from agenda.reading import Channel  # noqa: E402
+from mail.trim import trim_reply  # noqa: E402
+from partnerdesk.parsing import parse_message  # noqa: E402
+
+MIN_SECONDS = 2.0
+T = TypeVar("T")
+
+# Timed inside the peers' virtualenv; prints one JSON object of rates.
+_PEER_SCRIPT = r"""
+import json, sys, time, logging
+logging.disable(logging.CRITICAL)
+sys.path.insert(0, sys.argv[1])
+import peers
+texts = [open(p, encoding="utf-8", errors="replace", newline="").read() for p in sys.argv[2:]]
+out = {}
+for name in ("talon_quotes_sig", "zapier", "mpr_body_all"):
+    fn = getattr(peers, name)
+    for t in texts[:5]:
+        fn(t)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 2.0:
+        for t in texts:
+            fn(t)
+        done += len(texts)
+    out[name] = done / (time.perf_counter() - start)
+print(json.dumps(out))
+"""
+
+
+def _rate(items: Sequence[T], work: Callable[[T], object]) -> float:
+    done = 0
+    start = time.perf_counter()
+    while True:
+        for item in items:
+            work(item)
+        done += len(items)
+        elapsed = time.perf_counter() - start
+        if elapsed >= MIN_SECONDS:
+            return done / elapsed
+
+
+def _peers(python: Path, trimming: Path, files: list[Path]) -> dict[str, float]:
+    if not python.exists():
+        return {}
+    proc = subprocess.run(
+        [str(python), "-c", _PEER_SCRIPT, str(trimming), *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        print(f"peers failed: {proc.stderr.strip()[-300:]}", file=sys.stderr)
+        return {}
+    rates: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return rates
+
+
+def main() -> None:
+    """Measure and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("corpus", nargs="?", default=str(REPO.parent / "shared" / "corpus"))
+    parser.add_argument(
+        "--peers-python",
+        type=Path,
+        default=Path.home() / ".cache" / "trimming-peers" / "bin" / "python",
+    )
+    ns = parser.parse_args()
+    corpus = Path(ns.corpus)
+    group = load_group(corpus / "group.toml")
+    emails = [p.read_bytes() for p in sorted((corpus / "replies").glob("*.eml"))]
+    trim_files = sorted((corpus / "trimming").glob("*/cases/*.input.txt"))
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in trim_files]
+    if not emails or not texts:
+        sys.exit(f"no corpus under {corpus}")
+
+    def read(raw: bytes) -> object:
+        return parse_message(group, raw, channel=Channel.EMAIL, sender=None)
+
+    rows = [
+        (f"partnerdesk: whole reading, partner replies ({len(emails)} .eml)", _rate(emails, read)),
+        (f"partnerdesk: trim_reply, trimming corpus ({len(texts)})", _rate(texts, trim_reply)),
+    ]
+    for name, rate in _peers(ns.peers_python, corpus / "trimming", trim_files).items():
+        rows.append((f"peer {name}: trimming corpus ({len(texts)})", rate))
+    for label, rate in rows:
+        print(f"{label:62} {rate:9.0f} msg/s")
+
+
+if __name__ == "__main__":
+    main()
