@@ -128,6 +128,12 @@ class OutboxStatus(StrEnum):
 class OutboxEntry:
     """A row of the outbox: a message, who it is for and how sending went."""
 
+    def dedup_key(self) -> str:
+        """The key that makes queueing idempotent."""
+        if self.key:
+            return self.key
+        return self.mail.message_id if self.mail else f"{self.purpose}:{self.recipient}"
+
     group: str
     meeting: str | None
     purpose: str
@@ -135,6 +141,9 @@ class OutboxEntry:
     recipient: str
     mail: OutgoingMail | None = None
     chat_text: str | None = None
+    # Unique per channel, so queueing the same message twice queues it once; for e-mail it is
+    # the Message-ID, for a chat a key the use case makes (purpose, answer, chat).
+    key: str = ""
     id: int | None = None
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0

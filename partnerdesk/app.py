@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from agenda.errors import NotFoundError
 from agenda.groupfile import load_group
@@ -15,6 +16,16 @@ from partnerdesk.render import Renderer
 from partnerdesk.settings import Settings
 
 Clock = Callable[[], datetime]
+
+
+class Background(Protocol):
+    """Something that runs beside the ticks while the service runs (the Telegram bot)."""
+
+    async def start(self) -> None:
+        """Begin."""
+
+    async def stop(self) -> None:
+        """End."""
 
 
 def utc_now() -> datetime:
@@ -35,6 +46,7 @@ class App:
     clock: Clock = utc_now
     chat_sender: ChatSender | None = None
     closers: list[Callable[[], object]] = field(default_factory=list)
+    background: list[Background] = field(default_factory=list)
 
     def group(self, slug: str | None = None) -> Group:
         """The group with this slug, or the only group when none is named."""
@@ -92,7 +104,31 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
         clock=clock,
     )
     app.closers.append(engine.dispose)
+    if settings.telegram_token:
+        _attach_telegram(app)
     return app
+
+
+def _attach_telegram(app: App) -> None:
+    """The bot calls the same use cases as the CLI; it gets them as plain callables."""
+    from bot.telegram import ChatMessage, TelegramBot
+    from partnerdesk.usecases.chat import chat_command, receive_chat
+
+    async def on_message(message: ChatMessage) -> str | None:
+        await receive_chat(app, message)
+        return None
+
+    async def on_command(command: str, message: ChatMessage) -> str | None:
+        return await chat_command(app, command, message)
+
+    bot = TelegramBot(
+        app.settings.telegram_token,
+        on_message=on_message,
+        on_command=on_command,
+        base_url=app.settings.telegram_base_url,
+    )
+    app.chat_sender = bot
+    app.background.append(bot)
 
 
 def _mail_sender(settings: Settings) -> MailSender:

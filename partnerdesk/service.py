@@ -21,6 +21,16 @@ async def serve(app: App, *, once: bool = False) -> None:
         # Not every platform or thread can take signal handlers; then Ctrl-C still works.
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    for part in app.background:
+        await part.start()
+    try:
+        await _loop(app, stop, once=once)
+    finally:
+        for part in reversed(app.background):
+            await part.stop()
+
+
+async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> None:
     while True:
         try:
             report = await tick(app)

@@ -91,8 +91,11 @@ async def process_inbound(app: App) -> Ingested:
 
 
 async def _handle(app: App, message: InboundMessage) -> InboundStatus:
-    if message.channel is not Channel.EMAIL:
-        raise ValueError(f"no reader for channel {message.channel}")
+    if message.channel is Channel.TELEGRAM:
+        from partnerdesk.usecases.chat import handle_chat
+
+        outcome = await handle_chat(app, message)
+        return InboundStatus.HELD if outcome.held else InboundStatus.DONE
     route = await route_email(app, message.raw)
     if route.ignore:
         return InboundStatus.DONE

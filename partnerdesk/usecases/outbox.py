@@ -56,9 +56,11 @@ async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
     await recover_interrupted(app)
     now = app.clock()
     due = await app.store.outbox([OutboxStatus.PENDING], due_before=now, limit=batch)
+    chats = [e for e in due if e.chat_text is not None and e.id is not None]
+    chat_done = await _deliver_chats(app, chats)
     mails = [e for e in due if e.mail is not None and e.id is not None]
     if not mails:
-        return Delivered()
+        return chat_done
     for entry in mails:
         assert entry.id is not None
         # next_attempt_at records when sending began, so a crash can be recognised later.
@@ -91,6 +93,45 @@ async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
                 status=OutboxStatus.PENDING,
                 attempts=attempts,
                 next_attempt_at=now + backoff(attempts),
+                error=result.error,
+            )
+    return Delivered(
+        sent=sent + chat_done.sent,
+        retrying=retrying + chat_done.retrying,
+        failed=failed + chat_done.failed,
+    )
+
+
+async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
+    """Chat messages go one by one; without a bot they wait until one is configured."""
+    if app.chat_sender is None or not entries:
+        return Delivered()
+    sent = retrying = failed = 0
+    for entry in entries:
+        assert entry.id is not None and entry.chat_text is not None
+        await app.store.update_outbox(
+            entry.id, status=OutboxStatus.SENDING, next_attempt_at=app.clock()
+        )
+        result = await app.chat_sender.send_text(entry.recipient, entry.chat_text)
+        crash_point(app.settings, "after_send")
+        attempts = entry.attempts + 1
+        if result.sent:
+            sent += 1
+            await app.store.update_outbox(
+                entry.id, status=OutboxStatus.SENT, attempts=attempts, sent_at=app.clock()
+            )
+        elif result.permanent or attempts >= app.settings.outbox_max_attempts:
+            failed += 1
+            await app.store.update_outbox(
+                entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
+            )
+        else:
+            retrying += 1
+            await app.store.update_outbox(
+                entry.id,
+                status=OutboxStatus.PENDING,
+                attempts=attempts,
+                next_attempt_at=app.clock() + backoff(attempts),
                 error=result.error,
             )
     return Delivered(sent=sent, retrying=retrying, failed=failed)
