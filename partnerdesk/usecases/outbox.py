@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from agenda.records import OutboxEntry, OutboxStatus
@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 # First retry after a minute, doubling up to six hours.
 _BASE_DELAY = timedelta(minutes=1)
 _MAX_DELAY = timedelta(hours=6)
+_INTERRUPTED = "interrupted while sending; it may have arrived, so it is not sent again"
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ async def recover_interrupted(app: App) -> int:
             entry.id,
             status=OutboxStatus.FAILED,
             attempts=entry.attempts + 1,
-            error="interrupted while sending; it may have arrived, so it is not sent again",
+            error=_INTERRUPTED,
         )
+    await report_failures(app, [replace(e, error=_INTERRUPTED) for e in stuck])
     return len(stuck)
 
 
@@ -68,6 +70,7 @@ async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
     results = await app.mail_sender.send([e.mail for e in mails if e.mail is not None])
     crash_point(app.settings, "after_send")
     sent = retrying = failed = 0
+    given_up: list[OutboxEntry] = []
     for entry, result in zip(mails, results, strict=True):
         assert entry.id is not None
         attempts = entry.attempts + 1
@@ -86,6 +89,7 @@ async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
             await app.store.update_outbox(
                 entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
             )
+            given_up.append(replace(entry, error=result.error))
         else:
             retrying += 1
             await app.store.update_outbox(
@@ -95,11 +99,36 @@ async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
                 next_attempt_at=now + backoff(attempts),
                 error=result.error,
             )
+    await report_failures(app, given_up)
     return Delivered(
         sent=sent + chat_done.sent,
         retrying=retrying + chat_done.retrying,
         failed=failed + chat_done.failed,
     )
+
+
+async def report_failures(app: App, entries: list[OutboxEntry]) -> int:
+    """Tell each group's secretariat which messages could not be delivered."""
+    from partnerdesk.usecases.common import queue_mail
+
+    queued = 0
+    for slug in sorted({e.group for e in entries}):
+        group = app.groups.get(slug)
+        # A failed report is not reported again: that would loop.
+        mine = [e for e in entries if e.group == slug and e.purpose != "delivery-failed"]
+        if group is None or not mine:
+            continue
+        lines = [(e.recipient, e.purpose, e.error or "") for e in mine]
+        queued += await queue_mail(
+            app,
+            group,
+            meeting=None,
+            purpose="delivery-failed",
+            key="-".join(str(e.id) for e in mine),
+            to=group.secretariat.email,
+            rendered=app.renderer.delivery_failed_mail(group, lines),
+        )
+    return queued
 
 
 async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
@@ -125,6 +154,7 @@ async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
             await app.store.update_outbox(
                 entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
             )
+            await report_failures(app, [replace(entry, error=result.error)])
         else:
             retrying += 1
             await app.store.update_outbox(
