@@ -1,0 +1,161 @@
+"""Domain values to JSON columns and back; rows to records."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from agenda.reading import Channel, InitiativeUpdate, MessageKind, Proposal, Reading
+from agenda.records import (
+    Answer,
+    AnswerStatus,
+    Attachment,
+    InboundMessage,
+    InboundStatus,
+    OutboxEntry,
+    OutboxStatus,
+    OutgoingMail,
+)
+from storage.tables import AnswerRow, InboundRow, OutboxRow
+
+
+def reading_to_json(reading: Reading) -> dict[str, Any]:
+    """The parse contract's JSON, plus what it leaves out (notes, unrounded confidence)."""
+    data: dict[str, Any] = dict(reading.to_json())
+    data["confidence"] = reading.confidence
+    data["notes"] = list(reading.notes)
+    return data
+
+
+def reading_from_json(data: dict[str, Any]) -> Reading:
+    """Rebuild a reading from reading_to_json() or Reading.to_json()."""
+    return Reading(
+        kind=MessageKind(data["kind"]),
+        partner=data.get("partner"),
+        nothing_to_add=bool(data.get("nothing_to_add", False)),
+        proposals=tuple(
+            Proposal(
+                title=p["title"],
+                background=p.get("background"),
+                recommendation=p.get("recommendation"),
+                description=p.get("description"),
+                sdgs=tuple(int(n) for n in p.get("sdgs", ())),
+                attachments=tuple(p.get("attachments", ())),
+            )
+            for p in data.get("proposals", ())
+        ),
+        updates=tuple(
+            InitiativeUpdate(
+                initiative=u["initiative"],
+                status=u["status"],
+                owner=u.get("owner"),
+                next_steps=u.get("next_steps"),
+            )
+            for u in data.get("updates", ())
+        ),
+        new_text=data.get("new_text", ""),
+        confidence=float(data.get("confidence", 1.0)),
+        notes=tuple(data.get("notes", ())),
+    )
+
+
+def mail_to_json(mail: OutgoingMail) -> dict[str, Any]:
+    """An outgoing mail as JSON; attachment bytes as base64."""
+    return {
+        "message_id": mail.message_id,
+        "sender": mail.sender,
+        "recipients": list(mail.recipients),
+        "subject": mail.subject,
+        "text": mail.text,
+        "html": mail.html,
+        "reply_to": mail.reply_to,
+        "in_reply_to": mail.in_reply_to,
+        "references": list(mail.references),
+        "automatic": mail.automatic,
+        "attachments": [
+            {
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "data": base64.b64encode(a.data).decode("ascii"),
+            }
+            for a in mail.attachments
+        ],
+        "headers": [list(h) for h in mail.headers],
+    }
+
+
+def mail_from_json(data: dict[str, Any]) -> OutgoingMail:
+    """Rebuild an outgoing mail from mail_to_json()."""
+    return OutgoingMail(
+        message_id=data["message_id"],
+        sender=data["sender"],
+        recipients=tuple(data["recipients"]),
+        subject=data["subject"],
+        text=data["text"],
+        html=data.get("html"),
+        reply_to=data.get("reply_to"),
+        in_reply_to=data.get("in_reply_to"),
+        references=tuple(data.get("references", ())),
+        automatic=bool(data.get("automatic", True)),
+        attachments=tuple(
+            Attachment(
+                filename=a["filename"],
+                content_type=a["content_type"],
+                data=base64.b64decode(a["data"]),
+            )
+            for a in data.get("attachments", ())
+        ),
+        headers=tuple((str(n), str(v)) for n, v in data.get("headers", ())),
+    )
+
+
+def inbound_record(row: InboundRow) -> InboundMessage:
+    """The record of a stored inbound message."""
+    return InboundMessage(
+        channel=Channel(row.channel),
+        source_key=row.source_key,
+        raw=bytes(row.raw),
+        received_at=row.received_at,
+        message_id=row.message_id,
+        sender=row.sender,
+        id=row.id,
+        status=InboundStatus(row.status),
+        attempts=row.attempts,
+        error=row.error,
+    )
+
+
+def answer_record(row: AnswerRow) -> Answer:
+    """The record of a stored answer."""
+    return Answer(
+        group=row.group_slug,
+        meeting=row.meeting,
+        channel=Channel(row.channel),
+        sender=row.sender,
+        received_at=row.received_at,
+        reading=reading_from_json(row.reading),
+        inbound_id=row.inbound_id,
+        status=AnswerStatus(row.status),
+        id=row.id,
+    )
+
+
+def outbox_record(row: OutboxRow) -> OutboxEntry:
+    """The record of an outbox row."""
+    return OutboxEntry(
+        group=row.group_slug,
+        meeting=row.meeting,
+        purpose=row.purpose,
+        channel=Channel(row.channel),
+        recipient=row.recipient,
+        mail=mail_from_json(row.mail) if row.mail is not None else None,
+        chat_text=row.chat_text,
+        key=row.dedup_key,
+        id=row.id,
+        status=OutboxStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        error=row.error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+    )

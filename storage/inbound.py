@@ -1,0 +1,112 @@
+"""The inbound part of SqlStore: raw messages as received, and the answers read from them."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
+from storage.base import StoreBase, locked
+from storage.codec import answer_record, inbound_record, reading_to_json
+from storage.tables import AnswerRow, InboundRow
+
+# A failure or a quarantine is one more try at reading the message.
+_COUNTS_AN_ATTEMPT = frozenset({InboundStatus.FAILED, InboundStatus.QUARANTINED})
+
+
+class InboundPart(StoreBase):
+    """Inbound messages and answers."""
+
+    async def store_inbound(self, message: InboundMessage) -> int | None:
+        """Keep a raw message; None when it was stored before (same source_key or Message-ID)."""
+        same = InboundRow.source_key == message.source_key
+        if message.message_id is not None:
+            # The same message fetched from another mailbox has another key but one Message-ID.
+            same = or_(
+                same,
+                (InboundRow.channel == message.channel.value)
+                & (InboundRow.message_id == message.message_id),
+            )
+        row = InboundRow(
+            channel=message.channel.value,
+            source_key=message.source_key,
+            message_id=message.message_id,
+            sender=message.sender,
+            raw=message.raw,
+            status=message.status.value,
+            attempts=message.attempts,
+            error=message.error,
+            received_at=message.received_at,
+        )
+        inserted = await self._insert_once(row, select(InboundRow.id).where(same))
+        return inserted.id if inserted is not None else None
+
+    async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
+        """Stored messages in one status, oldest first."""
+        query = (
+            select(InboundRow)
+            .where(InboundRow.status == status.value)
+            .order_by(InboundRow.received_at, InboundRow.id)
+            .limit(limit)
+        )
+        async with self._sessions() as session:
+            return [inbound_record(row) for row in await session.scalars(query)]
+
+    async def mark_inbound(
+        self, inbound_id: int, status: InboundStatus, error: str | None = None
+    ) -> None:
+        """Set a message's status; FAILED and QUARANTINED count one more attempt."""
+        async with self._sessions.begin() as session:
+            row = await locked(session, InboundRow, inbound_id, "inbound message")
+            row.status = status.value
+            row.error = error
+            if status in _COUNTS_AN_ATTEMPT:
+                row.attempts += 1
+
+    async def save_answer(self, answer: Answer) -> int:
+        """Keep an answer and its reading; returns its id (one answer per stored message)."""
+        try:
+            return await self._save_answer(answer)
+        except IntegrityError:
+            # Another worker saved the answer to this message in between; update theirs.
+            return await self._save_answer(answer)
+
+    async def _save_answer(self, answer: Answer) -> int:
+        async with self._sessions.begin() as session:
+            row = None
+            if answer.inbound_id is not None:
+                # Reading a message again (after a crash before it was marked done) replaces
+                # its answer instead of counting the partner twice.
+                row = await session.scalar(
+                    select(AnswerRow)
+                    .where(AnswerRow.inbound_id == answer.inbound_id)
+                    .with_for_update()
+                )
+            if row is None:
+                row = AnswerRow(inbound_id=answer.inbound_id)
+                session.add(row)
+            row.group_slug = answer.group
+            row.meeting = answer.meeting
+            row.partner = answer.partner
+            row.channel = answer.channel.value
+            row.sender = answer.sender
+            row.received_at = answer.received_at
+            row.reading = reading_to_json(answer.reading)
+            row.status = answer.status.value
+            await session.flush()
+            return row.id
+
+    async def answers(self, group: str, meeting: str | None = None) -> list[Answer]:
+        """The answers of a group (to one meeting), oldest first."""
+        query = select(AnswerRow).where(AnswerRow.group_slug == group)
+        if meeting is not None:
+            query = query.where(AnswerRow.meeting == meeting)
+        query = query.order_by(AnswerRow.received_at, AnswerRow.id)
+        async with self._sessions() as session:
+            return [answer_record(row) for row in await session.scalars(query)]
+
+    async def set_answer_status(self, answer_id: int, status: AnswerStatus) -> None:
+        """Change what the secretariat is to do with an answer."""
+        async with self._sessions.begin() as session:
+            row = await locked(session, AnswerRow, answer_id, "answer")
+            row.status = status.value

@@ -1,0 +1,15 @@
+"""SqlStore: the Store port over SQLAlchemy 2 async; every method is one committed transaction."""
+
+from __future__ import annotations
+
+from storage.agendas import AgendasPart, VersionConflictError
+from storage.groups import GroupsPart
+from storage.inbound import InboundPart
+from storage.outbox import OutboxPart
+
+
+class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart):
+    """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
+
+
+__all__ = ["SqlStore", "VersionConflictError"]

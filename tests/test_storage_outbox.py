@@ -1,0 +1,208 @@
+"""SqlStore on SQLite and PostgreSQL: the outbox, agenda versions, approvals, the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from agenda.agenda import Agenda, AgendaItem, Contribution, InitiativeStatus, ItemKind
+from agenda.errors import NotFoundError, WorkflowError
+from agenda.reading import Channel
+from agenda.records import Approval, Attachment, AuditEntry, OutboxEntry, OutboxStatus, OutgoingMail
+from storage.repository import SqlStore
+from tests.domain_fixtures import small_group
+
+pytest_plugins = ["tests.storage_fixtures"]
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def _mail(message_id: str = "<call-2026-2.abc@kommune.example.org>") -> OutgoingMail:
+    return OutgoingMail(
+        message_id=message_id,
+        sender="Sekretariatet <gruppe@kommune.example.org>",
+        recipients=("hm@lo.example.org",),
+        subject="Punkter til dagsorden",
+        text="Kære partner",
+        html="<p>Kære partner</p>",
+        reply_to="gruppe+abc@kommune.example.org",
+        references=("<x@y>",),
+        attachments=(Attachment("dagsorden.pdf", "application/pdf", b"%PDF-1.7\x00\xff"),),
+        headers=(("Auto-Submitted", "auto-generated"),),
+    )
+
+
+def _entry(mail: OutgoingMail | None = None, **kw: object) -> OutboxEntry:
+    entry = OutboxEntry(
+        group="testgruppe",
+        meeting="2026-2",
+        purpose="call",
+        channel=Channel.EMAIL,
+        recipient="hm@lo.example.org",
+        mail=mail or _mail(),
+        created_at=NOW,
+        next_attempt_at=NOW,
+    )
+    return replace(entry, **kw)  # type: ignore[arg-type]
+
+
+def _chat(key: str, group: str = "testgruppe") -> OutboxEntry:
+    return _entry(
+        group=group, channel=Channel.TELEGRAM, recipient="42", mail=None, chat_text="Tak", key=key
+    )
+
+
+@pytest.fixture
+async def synced(store: SqlStore) -> SqlStore:
+    """The store with the small group and a second one recorded."""
+    await store.sync_group(small_group())
+    await store.sync_group(replace(small_group(), slug="andengruppe"))
+    return store
+
+
+async def test_enqueue_twice_queues_once(synced: SqlStore) -> None:
+    first = await synced.enqueue(_entry())
+    assert isinstance(first, int)
+    assert await synced.enqueue(_entry(created_at=NOW + timedelta(hours=1))) is None
+    assert len(await synced.outbox([OutboxStatus.PENDING])) == 1
+
+
+async def test_chat_keys_deduplicate_per_channel_and_group(synced: SqlStore) -> None:
+    assert await synced.enqueue(_chat("telegram:42:echo-1")) is not None
+    assert await synced.enqueue(_chat("telegram:42:echo-1")) is None
+    assert await synced.enqueue(_chat("telegram:42:echo-2")) is not None
+    assert await synced.enqueue(_chat("telegram:42:echo-1", group="andengruppe")) is not None
+
+
+async def test_queued_mail_comes_back_whole(synced: SqlStore) -> None:
+    entry_id = await synced.enqueue(_entry())
+    [back] = await synced.outbox([OutboxStatus.PENDING])
+    assert back.id == entry_id
+    assert back.mail == _mail()
+    assert back.key == _mail().message_id  # the key that made queueing idempotent
+    assert back.created_at == NOW and back.next_attempt_at == NOW
+    assert back.status is OutboxStatus.PENDING and back.attempts == 0
+
+
+async def test_outbox_lists_only_what_is_due(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<now@x>")))
+    await synced.enqueue(_entry(_mail("<later@x>"), next_attempt_at=NOW + timedelta(hours=1)))
+    await synced.enqueue(_entry(_mail("<asap@x>"), next_attempt_at=None))
+    due = await synced.outbox([OutboxStatus.PENDING], due_before=NOW)
+    assert {e.key for e in due} == {"<now@x>", "<asap@x>"}
+    assert len(await synced.outbox([OutboxStatus.PENDING])) == 3
+    assert await synced.outbox([]) == []
+
+
+async def test_outbox_oldest_first_per_group_and_status(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<b@x>"), created_at=NOW + timedelta(minutes=2)))
+    await synced.enqueue(_entry(_mail("<a@x>"), created_at=NOW + timedelta(minutes=1)))
+    await synced.enqueue(_entry(_mail("<other@x>"), group="andengruppe"))
+    mine = await synced.outbox(list(OutboxStatus), group="testgruppe")
+    assert [e.key for e in mine] == ["<a@x>", "<b@x>"]
+    assert [e.key for e in await synced.outbox([OutboxStatus.PENDING], limit=1)] == ["<other@x>"]
+
+
+async def test_update_outbox_records_how_sending_went(synced: SqlStore) -> None:
+    entry_id = await synced.enqueue(_entry())
+    assert entry_id is not None
+    retry_at = NOW + timedelta(minutes=5)
+    await synced.update_outbox(
+        entry_id, status=OutboxStatus.PENDING, attempts=1, next_attempt_at=retry_at, error="421"
+    )
+    [pending] = await synced.outbox([OutboxStatus.PENDING])
+    assert (pending.attempts, pending.next_attempt_at, pending.error) == (1, retry_at, "421")
+
+    sent_at = NOW + timedelta(minutes=6)
+    await synced.update_outbox(entry_id, status=OutboxStatus.SENT, attempts=2, sent_at=sent_at)
+    [sent] = await synced.outbox([OutboxStatus.SENT])
+    assert (sent.attempts, sent.sent_at, sent.error) == (2, sent_at, None)
+    assert sent.next_attempt_at == retry_at  # not given, so kept
+    assert sent.sent_at is not None and sent.sent_at.tzinfo is not None
+    with pytest.raises(NotFoundError):
+        await synced.update_outbox(entry_id + 100, status=OutboxStatus.SENT)
+
+
+def _agenda(version: int) -> Agenda:
+    return Agenda(
+        group="testgruppe",
+        meeting="2026-2",
+        version=version,
+        created_at=NOW + timedelta(minutes=version),
+        items=(
+            AgendaItem(ItemKind.APPROVE_AGENDA),
+            AgendaItem(
+                ItemKind.PROPOSAL,
+                title="Lærlinge i turismen",
+                proposers=("horesta", "lo"),
+                sdgs=(4, 8),
+                contributions=(Contribution("horesta", "HORESTA", "Lærlinge", answer_id=7),),
+                attachments=("bilag.pdf",),
+                late=True,
+            ),
+            AgendaItem(
+                ItemKind.SINCE_LAST,
+                initiatives=(
+                    InitiativeStatus(
+                        "I-1", "Praktik", "lo", "LO", "active", "30", (("lo", "12 pladser"),)
+                    ),
+                ),
+            ),
+        ),
+        note="v" + str(version),
+        meta={"source": "test"},
+        edits=({"op": "move", "item": 2},),
+    )
+
+
+async def test_agenda_versions_round_trip_and_latest_wins(synced: SqlStore) -> None:
+    await synced.save_agenda(_agenda(1))
+    await synced.save_agenda(_agenda(2))
+    assert await synced.agenda("testgruppe", "2026-2") == _agenda(2)
+    assert await synced.agenda("testgruppe", "2026-2", version=1) == _agenda(1)
+    assert await synced.agenda("testgruppe", "2026-2", version=3) is None
+    assert await synced.agenda("andengruppe", "2026-2") is None
+
+
+async def test_saving_a_version_twice_is_a_conflict(synced: SqlStore) -> None:
+    await synced.save_agenda(_agenda(1))
+    with pytest.raises(WorkflowError, match="version 1"):
+        await synced.save_agenda(_agenda(1))
+
+
+async def test_approvals_are_idempotent_per_person_and_version(synced: SqlStore) -> None:
+    lene = Approval("testgruppe", "2026-2", 1, "lene@kommune.example.org", NOW, "telegram")
+    await synced.add_approval(lene)
+    await synced.add_approval(replace(lene, approved_at=NOW + timedelta(hours=1)))
+    henrik = replace(lene, approved_by="hm@lo.example.org", approved_at=NOW + timedelta(hours=2))
+    await synced.add_approval(henrik)
+    await synced.add_approval(replace(lene, version=2, approved_at=NOW + timedelta(hours=3)))
+    approvals = await synced.approvals("testgruppe", "2026-2")
+    assert [(a.approved_by, a.version) for a in approvals] == [
+        ("lene@kommune.example.org", 1),
+        ("hm@lo.example.org", 1),
+        ("lene@kommune.example.org", 2),
+    ]
+    assert approvals[0] == lene
+    assert await synced.approvals("andengruppe", "2026-2") == []
+
+
+async def test_audit_log_is_ordered_and_per_group(synced: SqlStore) -> None:
+    later = AuditEntry("testgruppe", "agenda.approved", "lene", NOW + timedelta(hours=1), "2026-2")
+    await synced.audit(later)
+    await synced.audit(AuditEntry("testgruppe", "call.opened", "cli", NOW, "2026-2", {"n": 17}))
+    await synced.audit(AuditEntry("testgruppe", "group.synced", "service", NOW))
+    await synced.audit(AuditEntry("andengruppe", "call.opened", "cli", NOW, "2026-2"))
+    log = await synced.audit_log("testgruppe")
+    assert [e.action for e in log] == ["call.opened", "group.synced", "agenda.approved"]
+    assert log[0].detail == {"n": 17}
+    assert log[2] == later
+    assert len(await synced.audit_log("testgruppe", "2026-2")) == 2
+
+
+async def test_audit_detail_keeps_what_json_cannot_hold_as_text(synced: SqlStore) -> None:
+    await synced.audit(AuditEntry("testgruppe", "x", "cli", NOW, detail={"at": NOW, "ok": True}))
+    [entry] = await synced.audit_log("testgruppe")
+    assert entry.detail == {"at": str(NOW), "ok": True}
