@@ -89,6 +89,10 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     groups = load_groups(settings.groups)
     url = settings.effective_database_url
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The embedded Maildirs exist from the start, so a person can drop mail into the inbox.
+    for folder in (settings.outbox_maildir, settings.inbox_maildir):
+        for sub in ("cur", "new", "tmp"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
     await upgrade(url)
     engine = make_engine(url)
     store = SqlStore(engine)
