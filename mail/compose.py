@@ -34,14 +34,14 @@ def compose(mail: OutgoingMail) -> EmailMessage:
     for attachment in mail.attachments:
         maintype, _, rest = attachment.content_type.partition("/")
         subtype, _, params = rest.partition(";")
-        extra = {}
-        if "method=" in params:
-            extra["params"] = {"method": params.split("method=", 1)[1].strip()}
         msg.add_attachment(
             attachment.data,
             maintype=maintype or "application",
             subtype=subtype.strip() or "octet-stream",
             filename=attachment.filename,
-            **extra,
         )
+        if "method=" in params:
+            # A calendar invitation needs its method on the part, or clients show a plain file.
+            part = list(msg.iter_attachments())[-1]
+            part.set_param("method", params.split("method=", 1)[1].strip())
     return msg

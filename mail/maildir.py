@@ -67,7 +67,9 @@ class MaildirSource:
         key = source_key[len(_PREFIX) :]
         box = self._box()
         processed = (
-            box.get_folder(_PROCESSED) if _PROCESSED in box.list_folders() else box.add_folder(_PROCESSED)
+            box.get_folder(_PROCESSED)
+            if _PROCESSED in box.list_folders()
+            else box.add_folder(_PROCESSED)
         )
         try:
             with box.get_file(key) as handle:

@@ -29,7 +29,8 @@ class Delivered:
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait before the next try after this many failed attempts."""
-    return min(_BASE_DELAY * (2 ** max(0, attempts - 1)), _MAX_DELAY)
+    delay: timedelta = _BASE_DELAY * (2 ** max(0, attempts - 1))
+    return min(delay, _MAX_DELAY)
 
 
 async def recover_interrupted(app: App) -> int:
