@@ -130,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    # WeasyPrint warns about optional font libraries on every PDF; only errors matter here.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     handler = _HANDLERS[(args.command, getattr(args, "action", None))]
     try:
         settings = _settings(args)
