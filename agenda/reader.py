@@ -1,0 +1,287 @@
+"""A reader of partners' new text: labelled fields, numbered items, prose proposals, updates.
+
+Pure: text and the group in, a Reading out. The rules are general (labels, formulas, the
+group's own partner names and initiative codes), never tuned to particular messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from agenda.model import Group
+from agenda.reading import InitiativeUpdate, MessageKind, Proposal, Reading
+
+_LABELS = {
+    "titel": "title", "title": "title", "emne": "title", "punkt": "title",
+    "forslag til punkt": "title", "forslag til dagsordenspunkt": "title", "subject": "title",
+    "baggrund": "background", "background": "background",
+    "indstilling": "recommendation", "recommendation": "recommendation",
+    "forslag": "recommendation",
+    "sagsfremstilling": "description", "description": "description",
+    "bilag": "attachments", "attachments": "attachments", "attachment": "attachments",
+}  # fmt: skip
+_LABEL = re.compile(
+    r"^\s*(?:\d+[.)]\s*)?[*_]*("
+    + "|".join(sorted(map(re.escape, _LABELS), key=len, reverse=True))
+    + r")[*_]*\s*:[*_]*\s*(.*)$",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+(.+)$")
+_CODE = re.compile(r"\bI-\s?(\d{1,3})\b", re.IGNORECASE)
+_NOTHING = re.compile(
+    r"\b(ingen (?:nye )?punkter|intet (?:fra|til)|ikke noget (?:til|fra)|melder pas|"
+    r"har ikke noget|nothing (?:from us|to add|this time)|no (?:agenda )?items|"
+    r"nothing for the agenda)\b",
+    re.IGNORECASE,
+)
+_ASK = re.compile(
+    r"(punkt på dagsordenen|et punkt (?:på|om)|have et punkt|\bforeslår\b|\bforeslå\b|"
+    r"\bindstiller\b|\bdet indstilles\b|^forslag\s*:|we (?:would like to )?(?:suggest|propose)|"
+    r"\ban item (?:on|about)\b|put .* on the agenda|\bvil gerne drøfte\b|\bønsker at drøfte\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FORMULA = re.compile(
+    r"(?:\bvi foreslår\b|\bjeg foreslår\b|\bjeg vil foreslå\b|\bforeslår vi\b|\bforslag\s*:|"
+    r"\bdet indstilles\b|\bindstiller\b|\bwe (?:suggest|propose)\b|\bvi vil gerne drøfte\b)",
+    re.IGNORECASE,
+)
+_HANDOVER = re.compile(
+    r"(?:overtager (?:bolden|ansvaret)|tager over|takes? over (?:the ball)?|"
+    r"har bolden|has the ball|bolden (?:går|gives) (?:videre )?til|passes the ball to|"
+    r"bolden til)",
+    re.IGNORECASE,
+)
+_STAYS = re.compile(r"bolden bliver|the ball stays|beholder bolden|har stadig bolden", re.I)
+_SDG = re.compile(r"(?:verdensmål|mål|sdg|goal)\s*(?:nr\.?\s*)?(\d{1,2})\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9])")
+_GREETING = re.compile(
+    r"^(hej|kære|dear|hi|hello|tak for|thanks|thank you|godmorgen|goddag)\b", re.IGNORECASE
+)
+_QUESTION_ONLY = re.compile(r"\?\s*$")
+
+
+@dataclass
+class _Draft:
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, text: str) -> None:
+        if text.strip():
+            self.fields.setdefault(name, []).append(text.strip())
+
+    def get(self, name: str) -> str | None:
+        parts = self.fields.get(name)
+        return "\n".join(parts) if parts else None
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def _labelled(text: str) -> list[_Draft]:
+    """Proposals written with field labels; a new title (or number) starts the next one."""
+    drafts: list[_Draft] = []
+    current: _Draft | None = None
+    last: str | None = None
+    for line in text.splitlines():
+        m = _LABEL.match(line)
+        if m:
+            name = _LABELS[m.group(1).lower()]
+            starts_new = name == "title" or bool(_NUMBERED.match(line))
+            if (
+                current is None
+                or (starts_new and "title" in current.fields)
+                or (name in current.fields and name != "attachments")
+            ):
+                current = _Draft()
+                drafts.append(current)
+            current.add(name, m.group(2))
+            last = name
+        elif current is not None and last and line.strip() and not _NUMBERED.match(line):
+            if last in ("background", "recommendation", "description"):
+                current.add(last, line)
+        elif not line.strip():
+            last = None if last == "title" else last
+        else:
+            last = None
+    # A template left empty ("Titel:" with nothing after it) is no proposal.
+    return [d for d in drafts if d.get("title") or d.get("background") or d.get("recommendation")]
+
+
+def _split_prose(paragraph: str) -> tuple[str | None, str | None]:
+    """Background (why) and recommendation (the suggestion) of a prose proposal."""
+    sentences = _SENTENCE.split(paragraph.replace("\n", " "))
+    for n, sentence in enumerate(sentences):
+        if _FORMULA.search(sentence):
+            before = " ".join(sentences[:n]).strip() or None
+            return before, " ".join(sentences[n:]).strip()
+    return None, paragraph.replace("\n", " ").strip()
+
+
+def _short_title(text: str) -> str:
+    """A short title a secretary would write, from a heading or the first words."""
+    head = re.split(r"\s[–-]\s|:\s|\.\s", text.strip(), maxsplit=1)[0]
+    head = re.sub(
+        r"^(vi (?:vil|ville) gerne (?:have )?(?:et punkt )?(?:på dagsordenen )?(?:om )?|"
+        r"(?:et )?punkt (?:om|på dagsordenen om) |we would like (?:an item )?(?:on|about) )",
+        "",
+        head,
+        flags=re.IGNORECASE,
+    )
+    words = head.split()
+    title = " ".join(words[:10]).strip(" .,:;")
+    return title[:1].upper() + title[1:] if title else "Forslag"
+
+
+def _prose(text: str, group: Group) -> list[_Draft]:
+    """Proposals in plain prose, numbered or not."""
+    drafts: list[_Draft] = []
+    for paragraph in _paragraphs(text):
+        lines = paragraph.splitlines()
+        numbered = _NUMBERED.match(lines[0])
+        body = paragraph
+        heading: str | None = None
+        if numbered:
+            rest = "\n".join(lines[1:]).strip()
+            if rest:
+                heading, body = numbered.group(2).strip(), rest
+            else:
+                body = numbered.group(2)
+        if not _ASK.search(body) or (_QUESTION_ONLY.search(body) and not _FORMULA.search(body)):
+            continue
+        if _mentions_initiative(body, group) and not _FORMULA.search(body) and not heading:
+            continue
+        draft = _Draft()
+        background, recommendation = _split_prose(body)
+        if heading is None:
+            first = re.split(r"\s[–-]\s", body, maxsplit=1)
+            if len(first) == 2 and len(first[0]) <= 90:
+                heading = first[0]
+                background, recommendation = _split_prose(first[1])
+        draft.add("title", _short_title(heading or body))
+        if background and not _GREETING.match(background):
+            draft.add("background", background)
+        draft.add("recommendation", recommendation or "")
+        drafts.append(draft)
+    return drafts
+
+
+def _mentions_initiative(text: str, group: Group) -> bool:
+    return bool(_CODE.search(text)) or any(
+        fuzz.partial_ratio(i.title.lower(), text.lower()) > 90 for i in group.initiatives
+    )
+
+
+def _partner_named(text: str, group: Group, exclude: str | None = None) -> str | None:
+    best, best_score = None, 0.0
+    low = text.lower()
+    for partner in group.partners:
+        if partner.slug == exclude:
+            continue
+        short = re.sub(r"\s*\(.*?\)", "", partner.name).split(",")[0].strip().lower()
+        score = 100.0 if short and re.search(rf"\b{re.escape(short)}\b", low) else 0.0
+        if score > best_score:
+            best, best_score = partner.slug, score
+    return best
+
+
+def _initiative_for(text: str, group: Group) -> str | None:
+    m = _CODE.search(text)
+    if m:
+        code = f"I-{m.group(1)}"
+        return code if group.initiative(code) else None
+    low = text.lower()
+    best, score = None, 0.0
+    for i in group.initiatives:
+        key_words = [w for w in re.findall(r"\w+", i.title.lower()) if len(w) > 5]
+        hits = sum(1 for w in key_words if fuzz.partial_ratio(w, low) >= 88)
+        ratio = hits / max(1, len(key_words))
+        if ratio > score:
+            best, score = i.code, ratio
+    return best if score >= 0.5 else None
+
+
+def _updates(text: str, group: Group, partner: str | None) -> list[InitiativeUpdate]:
+    found: dict[str, InitiativeUpdate] = {}
+    paragraphs = _paragraphs(text)
+    for n, paragraph in enumerate(paragraphs):
+        code = _initiative_for(paragraph, group)
+        if code is None or (_FORMULA.search(paragraph) and not _CODE.search(paragraph)):
+            continue
+        body = paragraph
+        # A heading line such as "Status på I-1 (...):" is followed by the news itself.
+        lines = paragraph.splitlines()
+        if len(lines) == 1 and paragraph.rstrip().endswith(":") and n + 1 < len(paragraphs):
+            body = paragraphs[n + 1]
+        elif lines[0].rstrip().endswith(":") and len(lines) > 1:
+            body = "\n".join(lines[1:])
+        has_news = bool(re.search(r"\d", body)) or bool(_HANDOVER.search(body)) or len(body) > 80
+        if not has_news:
+            continue
+        owner = None
+        if _HANDOVER.search(body) and not _STAYS.search(body):
+            named = _partner_named(body, group)
+            initiative = group.initiative(code)
+            if named and initiative and named != initiative.owner:
+                owner = named
+        found.setdefault(code, InitiativeUpdate(initiative=code, status=body.strip(), owner=owner))
+    return list(found.values())
+
+
+def read_text(
+    text: str,
+    group: Group,
+    *,
+    partner: str | None,
+    kind: MessageKind = MessageKind.REPLY,
+    attachments: tuple[str, ...] = (),
+) -> Reading:
+    """Understand a partner's new text."""
+    if kind is not MessageKind.REPLY:
+        return Reading(kind=kind, partner=partner, new_text=text)
+    drafts = _labelled(text)
+    guessed = False
+    if not drafts:
+        drafts = _prose(text, group)
+        guessed = bool(drafts)
+    proposals = [
+        Proposal(
+            title=d.get("title")
+            or _short_title(d.get("recommendation") or d.get("background") or ""),
+            background=d.get("background"),
+            recommendation=d.get("recommendation"),
+            description=d.get("description"),
+            sdgs=tuple(
+                sorted(
+                    {
+                        int(x)
+                        for x in _SDG.findall(" ".join(sum(d.fields.values(), [])))
+                        if 1 <= int(x) <= 17
+                    }
+                )
+            ),
+            attachments=tuple(
+                a
+                for a in attachments
+                if not d.get("attachments") or a.lower() in (d.get("attachments") or "").lower()
+            )
+            if len(drafts) == 1 or d.get("attachments")
+            else (),
+        )
+        for d in drafts
+    ]
+    updates = _updates(text, group, partner)
+    nothing = bool(_NOTHING.search(text)) and not proposals
+    recognised = bool(proposals or updates or nothing)
+    confidence = 1.0 if recognised and not guessed else 0.7 if recognised else 0.3
+    return Reading(
+        kind=kind,
+        partner=partner,
+        nothing_to_add=nothing,
+        proposals=tuple(proposals),
+        updates=tuple(updates),
+        new_text=text,
+        confidence=confidence if text.strip() else 0.0,
+    )
