@@ -34,18 +34,20 @@ _CODE = re.compile(r"\bI-\s?(\d{1,3})\b", re.IGNORECASE)
 _NOTHING = re.compile(
     r"\b(ingen (?:nye )?punkter|intet (?:fra|til)|ikke noget (?:til|fra)|melder pas|"
     r"har ikke noget|nothing (?:from us|to add|this time)|no (?:agenda )?items|"
-    r"nothing for the agenda)\b",
+    r"nothing for the agenda|no (?:new )?(?:agenda )?items)\b",
     re.IGNORECASE,
 )
 _ASK = re.compile(
-    r"(punkt på dagsordenen|et punkt (?:på|om)|have et punkt|\bforeslår\b|\bforeslå\b|"
+    r"(på dagsordenen|et punkt (?:på|om)|have et punkt|\bforeslår\b|\bforeslå\b|"
     r"\bindstiller\b|\bdet indstilles\b|^forslag\s*:|we (?:would like to )?(?:suggest|propose)|"
-    r"\ban item (?:on|about)\b|put .* on the agenda|\bvil gerne drøfte\b|\bønsker at drøfte\b)",
+    r"\ban item (?:on|about)\b|on the agenda|\bvil gerne drøfte\b|\bønsker at drøfte\b|"
+    r"\bvil gerne orientere\b|\bminutter på mødet\b|\bmin\. på mødet\b|"
+    r"\bminutes (?:at|on|in) the meeting\b)",
     re.IGNORECASE | re.MULTILINE,
 )
 _FORMULA = re.compile(
     r"(?:\bvi foreslår\b|\bjeg foreslår\b|\bjeg vil foreslå\b|\bforeslår vi\b|\bforslag\s*:|"
-    r"\bdet indstilles\b|\bindstiller\b|\bwe (?:suggest|propose)\b|\bvi vil gerne drøfte\b)",
+    r"\bdet indstilles\b|\bindstiller\b|\bwe (?:suggest|propose)\b|\bforeslår jeg\b)",
     re.IGNORECASE,
 )
 _HANDOVER = re.compile(
@@ -60,7 +62,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9])")
 _GREETING = re.compile(
     r"^(hej|kære|dear|hi|hello|tak for|thanks|thank you|godmorgen|goddag)\b", re.IGNORECASE
 )
-_QUESTION_ONLY = re.compile(r"\?\s*$")
+_INTRO = re.compile(r"\b(punkter|forslag|items|proposals|points)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -80,8 +82,15 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
+_INLINE = re.compile(
+    r"(?<=[.!?])\s+(?=(?:Baggrund|Background|Indstilling|Recommendation|Forslag|Sagsfremstilling"
+    r"|Description|Bilag)\s*:)"
+)
+
+
 def _labelled(text: str) -> list[_Draft]:
     """Proposals written with field labels; a new title (or number) starts the next one."""
+    text = _INLINE.sub("\n", text)
     drafts: list[_Draft] = []
     current: _Draft | None = None
     last: str | None = None
@@ -124,8 +133,9 @@ def _short_title(text: str) -> str:
     """A short title a secretary would write, from a heading or the first words."""
     head = re.split(r"\s[–-]\s|:\s|\.\s", text.strip(), maxsplit=1)[0]
     head = re.sub(
-        r"^(vi (?:vil|ville) gerne (?:have )?(?:et punkt )?(?:på dagsordenen )?(?:om )?|"
-        r"(?:et )?punkt (?:om|på dagsordenen om) |we would like (?:an item )?(?:on|about) )",
+        r"^(?:.*?\b(?:punkt(?:et)?|item)\s*(?:på\s+)?(?:dagsordenen\s+)?(?:om|about|on)\s+|"
+        r".*?\bto present (?:our (?:new )?)?|.*?\bvil gerne orientere om (?:vores (?:nye )?)?|"
+        r".*?\bpunkt\s*:\s*)",
         "",
         head,
         flags=re.IGNORECASE,
@@ -138,7 +148,11 @@ def _short_title(text: str) -> str:
 def _prose(text: str, group: Group) -> list[_Draft]:
     """Proposals in plain prose, numbered or not."""
     drafts: list[_Draft] = []
+    announced = False
+    intro = False
     for paragraph in _paragraphs(text):
+        if not _NUMBERED.match(paragraph) and _INTRO.search(paragraph):
+            intro = True
         lines = paragraph.splitlines()
         numbered = _NUMBERED.match(lines[0])
         body = paragraph
@@ -149,8 +163,13 @@ def _prose(text: str, group: Group) -> list[_Draft]:
                 heading, body = numbered.group(2).strip(), rest
             else:
                 body = numbered.group(2)
-        if not _ASK.search(body) or (_QUESTION_ONLY.search(body) and not _FORMULA.search(body)):
+        if body.rstrip().endswith(":"):
+            announced = True  # "vi vil gerne have et punkt på dagsordenen:" - the next one is it
             continue
+        listed = bool(numbered and heading and intro)
+        if not (_ASK.search(body) or listed or announced):
+            continue
+        announced = False
         if _mentions_initiative(body, group) and not _FORMULA.search(body) and not heading:
             continue
         draft = _Draft()
@@ -160,7 +179,8 @@ def _prose(text: str, group: Group) -> list[_Draft]:
             if len(first) == 2 and len(first[0]) <= 90:
                 heading = first[0]
                 background, recommendation = _split_prose(first[1])
-        draft.add("title", _short_title(heading or body))
+        ask = next((x for x in _SENTENCE.split(body.replace("\n", " ")) if _ASK.search(x)), body)
+        draft.add("title", _short_title(heading or ask))
         if background and not _GREETING.match(background):
             draft.add("background", background)
         draft.add("recommendation", recommendation or "")
