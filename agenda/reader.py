@@ -240,14 +240,64 @@ def _updates(text: str, group: Group, partner: str | None) -> list[InitiativeUpd
         has_news = bool(re.search(r"\d", body)) or bool(_HANDOVER.search(body)) or len(body) > 80
         if not has_news:
             continue
-        owner = None
-        if _HANDOVER.search(body) and not _STAYS.search(body):
-            named = _partner_named(body, group)
-            initiative = group.initiative(code)
-            if named and initiative and named != initiative.owner:
-                owner = named
-        found.setdefault(code, InitiativeUpdate(initiative=code, status=body.strip(), owner=owner))
+        found.setdefault(code, InitiativeUpdate(initiative=code, status=body.strip()))
+    return _handovers(text, group, found)
+
+
+def _handovers(
+    text: str, group: Group, found: dict[str, InitiativeUpdate]
+) -> list[InitiativeUpdate]:
+    """Who takes over the ball, from any sentence that says so."""
+    for sentence in _SENTENCE.split(text.replace("\n", " ")):
+        verb = _HANDOVER.search(sentence)
+        if verb is None or _STAYS.search(sentence):
+            continue
+        code = _initiative_for(sentence, group)
+        if code is None and len(found) == 1:
+            code = next(iter(found))
+        initiative = group.initiative(code or "")
+        if initiative is None:
+            continue
+        # "X overtager bolden" names the new owner before the verb, "bolden til X" after it.
+        after = "til" in verb.group(0).lower() or verb.group(0).lower().endswith(" to")
+        named = _nearest_partner(sentence, group, verb.start(), after=after)
+        if named is None or named == initiative.owner:
+            continue
+        current = found.get(initiative.code)
+        status = current.status if current else sentence.strip()
+        found[initiative.code] = InitiativeUpdate(
+            initiative=initiative.code, status=status, owner=named
+        )
     return list(found.values())
+
+
+def _nearest_partner(sentence: str, group: Group, at: int, *, after: bool) -> str | None:
+    """The partner named closest to a position, before it or after it."""
+    low = sentence.lower()
+    best: tuple[int, str] | None = None
+    for partner in group.partners:
+        short = re.sub(r"\s*\(.*?\)", "", partner.name).split(",")[0].strip().lower()
+        for m in re.finditer(rf"\b{re.escape(short)}\b", low) if short else ():
+            distance = m.start() - at if after else at - m.end()
+            if distance >= -1 and (best is None or distance < best[0]):
+                best = (distance, partner.slug)
+    return best[1] if best else None
+
+
+def _attachments_for(draft: _Draft, names: tuple[str, ...], count: int) -> tuple[str, ...]:
+    """One proposal gets every file; with several, the files its Bilag line names."""
+    if count == 1:
+        return names
+    said = (draft.get("attachments") or "").lower()
+    return tuple(n for n in names if n.lower() in said or n.rsplit(".", 1)[0].lower() in said)
+
+
+def _attachments_for(draft: _Draft, names: tuple[str, ...], count: int) -> tuple[str, ...]:
+    """One proposal gets every file; with several, the files its Bilag line names."""
+    if count == 1:
+        return names
+    said = (draft.get("attachments") or "").lower()
+    return tuple(n for n in names if n.lower() in said or n.rsplit(".", 1)[0].lower() in said)
 
 
 def read_text(
@@ -277,18 +327,12 @@ def read_text(
                 sorted(
                     {
                         int(x)
-                        for x in _SDG.findall(" ".join(sum(d.fields.values(), [])))
+                        for x in _SDG.findall(" ".join(t for v in d.fields.values() for t in v))
                         if 1 <= int(x) <= 17
                     }
                 )
             ),
-            attachments=tuple(
-                a
-                for a in attachments
-                if not d.get("attachments") or a.lower() in (d.get("attachments") or "").lower()
-            )
-            if len(drafts) == 1 or d.get("attachments")
-            else (),
+            attachments=_attachments_for(d, attachments, len(drafts)),
         )
         for d in drafts
     ]
