@@ -62,6 +62,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9])")
 _GREETING = re.compile(
     r"^(hej|kære|dear|hi|hello|tak for|thanks|thank you|godmorgen|goddag)\b", re.IGNORECASE
 )
+# "Et punkt mere, hvis I kan nå det: sommerferiejob til unge" - the subject follows the colon.
+_ANNOUNCED_TITLE = re.compile(r"(?:punkt|item|agenda|dagsorden)[^:\n]*:\s*(\S.+)", re.IGNORECASE)
 _INTRO = re.compile(r"\b(punkter|forslag|items|proposals|points)\b", re.IGNORECASE)
 
 
@@ -92,6 +94,7 @@ def _labelled(text: str) -> list[_Draft]:
     """Proposals written with field labels; a new title (or number) starts the next one."""
     text = _INLINE.sub("\n", text)
     drafts: list[_Draft] = []
+    preamble: list[str] = []
     current: _Draft | None = None
     last: str | None = None
     for line in text.splitlines():
@@ -106,11 +109,16 @@ def _labelled(text: str) -> list[_Draft]:
             ):
                 current = _Draft()
                 drafts.append(current)
+                if name != "title" and preamble:
+                    # "Et punkt mere: sommerferiejob. Baggrund: ..." - the title came first.
+                    current.add("preamble", preamble[-1])
             current.add(name, m.group(2))
             last = name
         elif current is not None and last and line.strip() and not _NUMBERED.match(line):
             if last in ("background", "recommendation", "description"):
                 current.add(last, line)
+        elif current is None and line.strip():
+            preamble.append(line)
         elif not line.strip():
             last = None if last == "title" else last
         else:
@@ -131,6 +139,9 @@ def _split_prose(paragraph: str) -> tuple[str | None, str | None]:
 
 def _short_title(text: str) -> str:
     """A short title a secretary would write, from a heading or the first words."""
+    announced = _ANNOUNCED_TITLE.search(text)
+    if announced:
+        text = announced.group(1)
     head = re.split(r"\s[–-]\s|:\s|\.\s", text.strip(), maxsplit=1)[0]
     head = re.sub(
         r"^(?:.*?\b(?:punkt(?:et)?|item)\s*(?:på\s+)?(?:dagsordenen\s+)?(?:om|about|on)\s+|"
@@ -292,14 +303,6 @@ def _attachments_for(draft: _Draft, names: tuple[str, ...], count: int) -> tuple
     return tuple(n for n in names if n.lower() in said or n.rsplit(".", 1)[0].lower() in said)
 
 
-def _attachments_for(draft: _Draft, names: tuple[str, ...], count: int) -> tuple[str, ...]:
-    """One proposal gets every file; with several, the files its Bilag line names."""
-    if count == 1:
-        return names
-    said = (draft.get("attachments") or "").lower()
-    return tuple(n for n in names if n.lower() in said or n.rsplit(".", 1)[0].lower() in said)
-
-
 def read_text(
     text: str,
     group: Group,
@@ -319,7 +322,9 @@ def read_text(
     proposals = [
         Proposal(
             title=d.get("title")
-            or _short_title(d.get("recommendation") or d.get("background") or ""),
+            or _short_title(
+                d.get("preamble") or d.get("recommendation") or d.get("background") or ""
+            ),
             background=d.get("background"),
             recommendation=d.get("recommendation"),
             description=d.get("description"),
