@@ -40,8 +40,11 @@ def compose(mail: OutgoingMail) -> EmailMessage:
             subtype=subtype.strip() or "octet-stream",
             filename=attachment.filename,
         )
+        part = list(msg.iter_attachments())[-1]
+        if maintype == "text":
+            # Our text attachments (the calendar invitation) are UTF-8; say so, or æøå break.
+            part.set_param("charset", "utf-8")
         if "method=" in params:
             # A calendar invitation needs its method on the part, or clients show a plain file.
-            part = list(msg.iter_attachments())[-1]
             part.set_param("method", params.split("method=", 1)[1].strip())
     return msg

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -36,8 +36,9 @@ def invitation(
     event.add("uid", meeting_uid(group, meeting))
     event.add("sequence", sequence)
     event.add("dtstamp", now)
-    event.add("dtstart", meeting.starts_at)
-    event.add("dtend", meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH)
+    # UTC times need no VTIMEZONE block, and every calendar shows them in local time.
+    event.add("dtstart", meeting.starts_at.astimezone(UTC))
+    event.add("dtend", (meeting.ends_at or meeting.starts_at + DEFAULT_LENGTH).astimezone(UTC))
     event.add("summary", summary)
     event.add("description", description)
     event.add("location", meeting.location)
