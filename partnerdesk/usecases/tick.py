@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from agenda.errors import PartnerdeskError
 from agenda.schedule import is_past_deadline
 from agenda.workflow import CallState
 from partnerdesk.app import App
@@ -35,7 +36,11 @@ class TickReport:
 async def tick(app: App) -> TickReport:
     """Ingest, remind, close at the deadline, compile and send the draft, deliver the outbox."""
     report = TickReport()
-    report.fetched, report.stored = await fetch_mail(app)
+    try:
+        report.fetched, report.stored = await fetch_mail(app)
+    except PartnerdeskError as exc:
+        # A mailbox that is down must not stop reminders, deadlines or the outbox.
+        log.warning("could not fetch mail: %s", exc)
     ingested = await process_inbound(app)
     report.processed, report.held, report.failed = (
         ingested.processed,
