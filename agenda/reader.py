@@ -51,7 +51,7 @@ _FORMULA = re.compile(
     re.IGNORECASE,
 )
 _HANDOVER = re.compile(
-    r"(?:overtager (?:bolden|ansvaret)|tager over|takes? over (?:the ball)?|"
+    r"(?:overtager(?:\s+[\w-]+){0,4}?\s+(?:bolden|ansvaret)|tager over|takes? over (?:the ball)?|"
     r"har bolden|has the ball|bolden (?:går|gives) (?:videre )?til|passes the ball to|"
     r"bolden til)",
     re.IGNORECASE,
@@ -64,6 +64,11 @@ _GREETING = re.compile(
 )
 # "Et punkt mere, hvis I kan nå det: sommerferiejob til unge" - the subject follows the colon.
 _ANNOUNCED_TITLE = re.compile(r"(?:punkt|item|agenda|dagsorden)[^:\n]*:\s*(\S.+)", re.IGNORECASE)
+_NEWS = re.compile(
+    r"\b(status|nyt|news|progress|update|går godt|forsinket|startet|afsluttet|tilmeldt|"
+    r"planlagt|udskudt|aflyst|delayed|started|finished|signed up)\b",
+    re.IGNORECASE,
+)
 _INTRO = re.compile(r"\b(punkter|forslag|items|proposals|points)\b", re.IGNORECASE)
 
 
@@ -205,17 +210,30 @@ def _mentions_initiative(text: str, group: Group) -> bool:
     )
 
 
-def _partner_named(text: str, group: Group, exclude: str | None = None) -> str | None:
-    best, best_score = None, 0.0
-    low = text.lower()
+def _aliases(group: Group) -> list[tuple[str, str]]:
+    """Ways a partner is named in text: its short name, its slug, a distinctive first word."""
+    firsts: dict[str, int] = {}
     for partner in group.partners:
-        if partner.slug == exclude:
-            continue
+        word = partner.name.split()[0].lower()
+        firsts[word] = firsts.get(word, 0) + 1
+    found: list[tuple[str, str]] = []
+    for partner in group.partners:
         short = re.sub(r"\s*\(.*?\)", "", partner.name).split(",")[0].strip().lower()
-        score = 100.0 if short and re.search(rf"\b{re.escape(short)}\b", low) else 0.0
-        if score > best_score:
-            best, best_score = partner.slug, score
-    return best
+        names = {short, partner.slug.replace("-", " ")}
+        first = partner.name.split()[0].lower()
+        if len(first) >= 4 and firsts[first] == 1:
+            names.add(first)
+        found.extend((partner.slug, n) for n in names if n)
+    return found
+
+
+def _partner_named(text: str, group: Group) -> str | None:
+    """The partner a short text names, if any."""
+    low = text.lower()
+    for slug, name in _aliases(group):
+        if re.search(rf"\b{re.escape(name)}\b", low):
+            return slug
+    return None
 
 
 def _initiative_for(text: str, group: Group) -> str | None:
@@ -248,7 +266,10 @@ def _updates(text: str, group: Group, partner: str | None) -> list[InitiativeUpd
             body = paragraphs[n + 1]
         elif lines[0].rstrip().endswith(":") and len(lines) > 1:
             body = "\n".join(lines[1:])
-        has_news = bool(re.search(r"\d", body)) or bool(_HANDOVER.search(body)) or len(body) > 80
+        plain = _CODE.sub("", body)
+        has_news = bool(re.search(r"\d", plain)) or bool(_HANDOVER.search(body))
+        if not _FORMULA.search(body):
+            has_news = has_news or bool(_NEWS.search(body)) or len(body) > 80
         if not has_news:
             continue
         found.setdefault(code, InitiativeUpdate(initiative=code, status=body.strip()))
@@ -271,7 +292,10 @@ def _handovers(
             continue
         # "X overtager bolden" names the new owner before the verb, "bolden til X" after it.
         after = "til" in verb.group(0).lower() or verb.group(0).lower().endswith(" to")
-        named = _nearest_partner(sentence, group, verb.start(), after=after)
+        # Danish word order may put the new owner inside: "fra april overtager Tradium bolden".
+        named = _partner_named(verb.group(0), group) or _nearest_partner(
+            sentence, group, verb.start(), after=after
+        )
         if named is None or named == initiative.owner:
             continue
         current = found.get(initiative.code)
@@ -286,12 +310,11 @@ def _nearest_partner(sentence: str, group: Group, at: int, *, after: bool) -> st
     """The partner named closest to a position, before it or after it."""
     low = sentence.lower()
     best: tuple[int, str] | None = None
-    for partner in group.partners:
-        short = re.sub(r"\s*\(.*?\)", "", partner.name).split(",")[0].strip().lower()
-        for m in re.finditer(rf"\b{re.escape(short)}\b", low) if short else ():
+    for slug, name in _aliases(group):
+        for m in re.finditer(rf"\b{re.escape(name)}\b", low):
             distance = m.start() - at if after else at - m.end()
             if distance >= -1 and (best is None or distance < best[0]):
-                best = (distance, partner.slug)
+                best = (distance, slug)
     return best[1] if best else None
 
 
