@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -236,6 +237,12 @@ def _partner_named(text: str, group: Group) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _keywords(title: str) -> tuple[str, ...]:
+    """The telling words of an initiative's title."""
+    return tuple(w for w in re.findall(r"\w+", title.lower()) if len(w) > 5)
+
+
 def _initiative_for(text: str, group: Group) -> str | None:
     m = _CODE.search(text)
     if m:
@@ -244,8 +251,11 @@ def _initiative_for(text: str, group: Group) -> str | None:
     low = text.lower()
     best, score = None, 0.0
     for i in group.initiatives:
-        key_words = [w for w in re.findall(r"\w+", i.title.lower()) if len(w) > 5]
-        hits = sum(1 for w in key_words if fuzz.partial_ratio(w, low) >= 88)
+        key_words = _keywords(i.title)
+        # The cheap substring test first; the fuzzy match only where a word may be there.
+        hits = sum(
+            1 for w in key_words if w[:4] in low and (w in low or fuzz.partial_ratio(w, low) >= 88)
+        )
         ratio = hits / max(1, len(key_words))
         if ratio > score:
             best, score = i.code, ratio
