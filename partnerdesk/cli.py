@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         ("open", "open the call"),
         ("close", "close the call"),
         ("status", "who answered"),
+        ("review", "answers held, uncertain or late, for the secretariat"),
     ):
         c = call.add_parser(name, parents=[common], help=text)
         c.add_argument("--meeting", required=True)
@@ -113,6 +114,7 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("call", "open"): commands.call_open,
     ("call", "close"): commands.call_close,
     ("call", "status"): commands.call_status,
+    ("call", "review"): commands.call_review,
     ("agenda", "draft"): commands.agenda_draft,
     ("agenda", "approve"): commands.agenda_approve,
     ("agenda", "publish"): commands.agenda_publish,

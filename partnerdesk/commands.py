@@ -113,6 +113,22 @@ async def call_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def call_review(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk call review: what the secretariat should look at, with the reason."""
+    async with _app(settings) as app:
+        group, meeting = _meeting(app, args)
+        answers = await app.store.answers(group.slug, meeting.id)
+        unrouted = [a for a in await app.store.answers(group.slug) if a.meeting is None]
+    wanted = (AnswerStatus.HELD, AnswerStatus.REVIEW, AnswerStatus.LATE)
+    rows = [a for a in answers + unrouted if a.status in wanted]
+    for a in rows:
+        first = (a.reading.new_text or "").strip().splitlines()[:1]
+        summary = first[0][:70] if first else "-"
+        print(f"{a.id}  {a.status.value:8}  {a.sender}  {summary}")
+    print(f"{len(rows)} to review")
+    return 0
+
+
 def format_status(rows: list[calls.PartnerStatus]) -> str:
     """The status table as printed."""
     header = ("partner", "answered", "via", "items", "updates", "reminded")
