@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from agenda.agenda import Agenda
 from agenda.model import Group
@@ -143,6 +143,14 @@ class MailSource(Protocol):
 
     async def acknowledge(self, source_key: str) -> None:
         """The message is stored: move it out of the way (processed folder)."""
+
+
+@runtime_checkable
+class MailWaiter(Protocol):
+    """A mail source that can wait for new mail (IMAP IDLE) instead of being polled."""
+
+    async def wait_for_mail(self, seconds: float) -> bool:
+        """Return when mail may have arrived (True) or after seconds (False)."""
 
 
 class ChatSender(Protocol):

@@ -7,6 +7,7 @@ import imaplib
 import logging
 import re
 import ssl
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ class ImapSource:
         self.refused_folder = refused_folder
         self.max_size = max_size
         self.timeout = timeout
+        self._failures = 0
+        self._next_try = 0.0
 
     def _context(self) -> ssl.SSLContext:
         # imap-tools does not verify certificates unless it is given a context: always give one.
@@ -159,8 +162,35 @@ class ImapSource:
 
     async def fetch(self, limit: int = 100) -> list[Fetched]:
         """New messages, without marking them seen or moving them."""
-        result: list[Fetched] = await self._run(self._fetch, limit)
+        now = time.monotonic()
+        if now < self._next_try:
+            # The server failed a moment ago: wait out the backoff instead of hammering it.
+            return []
+        try:
+            result: list[Fetched] = await self._run(self._fetch, limit)
+        except MailboxError:
+            self._failures += 1
+            self._next_try = now + min(2.0 ** (self._failures - 1), 300.0)
+            raise
+        self._failures, self._next_try = 0, 0.0
         return result
+
+    def _idle(self, seconds: float) -> bool:
+        with self._connect() as box:
+            if "IDLE" not in box.client.capabilities:
+                time.sleep(seconds)
+                return False
+            return bool(box.idle.wait(timeout=seconds))
+
+    async def wait_for_mail(self, seconds: float) -> bool:
+        """Wait up to seconds for new mail, with IMAP IDLE where the server offers it."""
+        try:
+            woke: bool = await self._run(self._idle, seconds)
+        except MailboxError as exc:
+            log.warning("IDLE failed, polling instead: %s", exc)
+            await asyncio.sleep(seconds)
+            return False
+        return woke
 
     async def acknowledge(self, source_key: str) -> None:
         """Move a stored message to the processed folder."""

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import Any
 
+from agenda.ports import MailWaiter
 from partnerdesk.app import App
 from partnerdesk.usecases.tick import tick
 
@@ -43,11 +45,22 @@ async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> None:
             log.exception("tick failed; trying again at the next one")
         if once:
             return
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=app.settings.poll_seconds)
+        if await _pause(app, stop):
             return
-        except TimeoutError:
-            continue
+
+
+async def _pause(app: App, stop: asyncio.Event) -> bool:
+    """Wait for the next pass: new mail (IDLE), the poll interval, or a stop (True)."""
+    stopper = asyncio.ensure_future(stop.wait())
+    waits: set[asyncio.Future[Any]] = {stopper}
+    if isinstance(app.mail_source, MailWaiter):
+        waits.add(asyncio.ensure_future(app.mail_source.wait_for_mail(app.settings.poll_seconds)))
+    else:
+        waits.add(asyncio.ensure_future(asyncio.sleep(app.settings.poll_seconds)))
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return stopper in done
 
 
 def _summary(report: object) -> str:

@@ -93,3 +93,30 @@ def test_killed_between_sending_and_marking_sent_sends_nothing_twice(tmp_path: P
     assert len(calls) == contacts  # nobody got the call twice
     reports = [m for m in messages if str(m["Message-ID"]).startswith("<delivery-failed-")]
     assert len(reports) == 1  # the secretariat is told the batch was cut off
+
+
+def test_the_service_runs_until_sigterm_and_then_stops_cleanly(tmp_path: Path) -> None:
+    import time
+
+    data = tmp_path / "var"
+    env = {
+        **os.environ,
+        "PARTNERDESK_DATA_DIR": str(data),
+        "PARTNERDESK_GROUPS": str(_group_far_ahead(tmp_path)),
+        "PARTNERDESK_POLL_SECONDS": "0.2",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "partnerdesk.cli", "run"], env=env, stderr=subprocess.PIPE
+    )
+    inbox = data / "mail" / "inbox"
+    deadline = time.monotonic() + 30
+    while not (inbox / "new").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    mailbox.Maildir(inbox, create=False).add(
+        (CORPUS / "replies" / "dev-04-di-nothing-this-round.eml").read_bytes()
+    )
+    while list(mailbox.Maildir(inbox, create=False)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(mailbox.Maildir(inbox, create=False)) == []  # picked up while running
+    service.send_signal(signal.SIGTERM)
+    assert service.wait(timeout=30) == 0

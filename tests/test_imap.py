@@ -94,3 +94,23 @@ async def test_a_dropped_server_is_a_mailbox_error_not_a_crash(dovecot: Dovecot)
     with pytest.raises(MailboxError) as caught:
         await source.fetch()
     assert not caught.value.permanent
+
+
+async def test_idle_wakes_up_when_mail_arrives(dovecot: Dovecot) -> None:
+    import asyncio
+
+    source = ImapSource(dovecot.url("imap"))
+    waiting = asyncio.ensure_future(source.wait_for_mail(20))
+    await asyncio.sleep(1.0)
+    started = asyncio.get_running_loop().time()
+    _append(dovecot, 6)
+    assert await waiting is True
+    assert asyncio.get_running_loop().time() - started < 10
+    assert await source.wait_for_mail(0.5) is False
+
+
+async def test_after_a_failure_the_source_backs_off_instead_of_hammering() -> None:
+    source = ImapSource(f"imap://{USER}:{PASSWORD}@127.0.0.1:1/INBOX", timeout=3)
+    with pytest.raises(MailboxError):
+        await source.fetch()
+    assert await source.fetch() == []  # within the backoff: no new connection attempt
