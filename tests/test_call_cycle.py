@@ -175,3 +175,29 @@ async def test_the_chair_approves_by_replying_godkendt_and_nobody_else_can(
     assert [(a.approved_by, a.channel) for a in approvals] == [
         ("lene.kjaer@norddjurs.example.org", "email")
     ]
+
+
+async def test_a_message_that_keeps_failing_is_quarantined_and_the_rest_flow(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agenda.model import Group
+    from agenda.reading import Channel, Reading
+    from agenda.records import InboundStatus
+    from partnerdesk import parsing
+    from partnerdesk.usecases import routing
+
+    def broken(group: Group, raw: bytes, *, channel: Channel, sender: str | None) -> Reading:
+        if b"Peter Lund" in raw:
+            raise RuntimeError("injected fault")
+        return parsing.parse_message(group, raw, channel=channel, sender=sender)
+
+    monkeypatch.setattr(routing, "parse_message", broken)
+    group = app.group()
+    await calls.open_call(app, group, app.meeting(group, "2026-2"))
+    _reply(app, "dev-04-di-nothing-this-round.eml")
+    _reply(app, "dev-01-byggeri-laerlingekampagne.eml")
+    for _ in range(app.settings.inbound_max_attempts + 1):
+        await tick(app)
+    assert len(await app.store.inbound(InboundStatus.QUARANTINED)) == 1
+    answers = await app.store.answers(group.slug)
+    assert [a.partner for a in answers] == ["dansk-byggeri"]
