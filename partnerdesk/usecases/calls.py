@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from agenda.addresses import plus_address
 from agenda.model import Group, Meeting
-from agenda.reading import Channel
 from agenda.records import Answer, AnswerStatus, Call, OutboxStatus
 from agenda.schedule import answered_partners, due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
@@ -142,6 +141,3 @@ async def call_status(app: App, group: Group, meeting: Meeting) -> list[PartnerS
             )
         )
     return rows
-
-
-__all__ = ["Channel", "Opened", "PartnerStatus", "call_status", "open_call", "send_due_reminders"]

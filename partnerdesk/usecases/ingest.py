@@ -8,9 +8,8 @@ from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind
-from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus, ReplyToken
+from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
 from partnerdesk.app import App
 from partnerdesk.faults import crash_point
 from partnerdesk.usecases.attachments import keep_attachments
@@ -111,7 +110,7 @@ async def _handle(app: App, message: InboundMessage) -> InboundStatus:
         first = reading.proposals[0]
         if not first.attachments and len(reading.proposals) == 1:
             reading = replace(reading, proposals=(replace(first, attachments=names),))
-    status = _answer_status(app, route, reading.kind, reading.confidence, reading.partner)
+    status = _answer_status(route, reading.kind, reading.confidence, reading.partner)
     answer = Answer(
         group=route.group.slug,
         meeting=route.meeting.id if route.meeting else None,
@@ -144,8 +143,9 @@ async def _handle(app: App, message: InboundMessage) -> InboundStatus:
 
 
 def _answer_status(
-    app: App, route: Route, kind: MessageKind, confidence: float, partner: str | None
+    route: Route, kind: MessageKind, confidence: float, partner: str | None
 ) -> AnswerStatus:
+    """Unknown senders are held; late answers wait for the chair; uncertain ones for review."""
     if partner is None:
         return AnswerStatus.HELD
     if kind is not MessageKind.REPLY:
@@ -194,6 +194,3 @@ async def _echo(app: App, route: Route, answer: Answer) -> None:
         in_reply_to=route.message_id,
         references=(route.message_id,) if route.message_id else (),
     )
-
-
-__all__ = ["Group", "Ingested", "Meeting", "ReplyToken", "fetch_mail", "process_inbound"]
