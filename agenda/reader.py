@@ -266,6 +266,8 @@ def _updates(text: str, group: Group, partner: str | None) -> list[InitiativeUpd
     found: dict[str, InitiativeUpdate] = {}
     paragraphs = _paragraphs(text)
     for n, paragraph in enumerate(paragraphs):
+        if not _CODE.search(paragraph) and any(_LABEL.match(x) for x in paragraph.splitlines()):
+            continue  # a labelled proposal that names an initiative's subject is no update
         code = _initiative_for(paragraph, group)
         if code is None or (_FORMULA.search(paragraph) and not _CODE.search(paragraph)):
             continue

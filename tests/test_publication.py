@@ -70,6 +70,15 @@ async def test_two_person_approval_reapproval_after_a_change_and_publication(
     ):
         _reply(app, name)
     await tick(app)
+    # Tradium proposes the same subject: one item, both proposers, both texts.
+    mailbox.Maildir(app.settings.inbox_maildir, create=True).add(
+        "From: Line <lk@tradium.example.org>\r\nTo: partnerskab@norddjurs.example.org\r\n"
+        "Subject: Punkt\r\nMessage-ID: <tradium-1@example.org>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Titel: Lærlingekampagne 2027 i bygge- og anlægsbranchen\r\n"
+        "Baggrund: Tradium har plads til 15 flere elever.\r\n".encode()
+    )
+    await tick(app)
 
     clock.now = meeting.call_deadline + timedelta(minutes=5)
     await tick(app)
@@ -83,6 +92,9 @@ async def test_two_person_approval_reapproval_after_a_change_and_publication(
     agenda = await app.store.agenda(group.slug, meeting.id)
     assert agenda is not None
     first_version = agenda.version
+    merged = next(i for i in agenda.items if i.title.startswith("Lærlingekampagne"))
+    assert merged.proposers == ("Dansk Byggeri (lokalforening)", "Tradium")
+    assert merged.background is not None and "15 flere elever" in merged.background
 
     outcome = await approving.approve(app, group, meeting, "lene.kjaer@norddjurs.example.org")
     assert not outcome.approved
