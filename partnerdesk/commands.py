@@ -19,6 +19,7 @@ from agenda.reading import Channel
 from agenda.records import AnswerStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.settings import Settings
+from partnerdesk.texts import say, words
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
 from partnerdesk.usecases.tick import tick
@@ -88,10 +89,15 @@ async def call_open(args: argparse.Namespace, settings: Settings) -> int:
         group, meeting = _meeting(app, args)
         opened = await calls.open_call(app, group, meeting)
         report = await tick(app)
-        print(
-            f"call for {meeting.id} is {opened.call.state.value}: "
-            f"{opened.mails_queued} e-mails queued, {report.sent} sent"
+        line = say(
+            group,
+            "call_opened",
+            meeting=meeting.id,
+            state=opened.call.state.value,
+            queued=opened.mails_queued,
+            sent=report.sent,
         )
+    print(line)
     return 0
 
 
@@ -100,7 +106,7 @@ async def call_close(args: argparse.Namespace, settings: Settings) -> int:
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         call = await drafting.close_call(app, group, meeting)
-        print(f"call for {meeting.id} is {call.state.value}")
+        print(say(group, "call_state", meeting=meeting.id, state=call.state.value))
     return 0
 
 
@@ -109,7 +115,7 @@ async def call_status(args: argparse.Namespace, settings: Settings) -> int:
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         rows = await calls.call_status(app, group, meeting)
-    print(format_status(rows))
+    print(format_status(group, rows))
     return 0
 
 
@@ -125,18 +131,18 @@ async def call_review(args: argparse.Namespace, settings: Settings) -> int:
         first = (a.reading.new_text or "").strip().splitlines()[:1]
         summary = first[0][:70] if first else "-"
         print(f"{a.id}  {a.status.value:8}  {a.sender}  {summary}")
-    print(f"{len(rows)} to review")
+    print(say(group, "review_total", count=len(rows)))
     return 0
 
 
-def format_status(rows: list[calls.PartnerStatus]) -> str:
-    """The status table as printed."""
-    header = ("partner", "answered", "via", "items", "updates", "reminded")
+def format_status(group: Group, rows: list[calls.PartnerStatus]) -> str:
+    """The status table as printed, in the group's language."""
+    header = tuple(words(group, "status_header"))
     lines = [header]
     for r in rows:
-        answered = "yes" if r.answered else "no"
+        answered = say(group, "status_yes") if r.answered else say(group, "status_no")
         if r.nothing_to_add and not r.proposals:
-            answered = "yes (nothing)"
+            answered = say(group, "status_nothing")
         lines.append(
             (
                 r.partner,
@@ -150,7 +156,7 @@ def format_status(rows: list[calls.PartnerStatus]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
     done = sum(r.answered for r in rows)
-    out.append(f"{done} of {len(rows)} partners answered")
+    out.append(say(group, "status_total", done=done, total=len(rows)))
     return "\n".join(o.rstrip() for o in out)
 
 
@@ -179,12 +185,10 @@ async def agenda_approve(args: argparse.Namespace, settings: Settings) -> int:
         group, meeting = _meeting(app, args)
         outcome = await approving.approve(app, group, meeting, args.as_email)
     if outcome.approved:
-        print(f"version {outcome.version} is approved")
+        print(say(group, "approved", version=outcome.version))
     else:
-        print(
-            f"approval of version {outcome.version} recorded; "
-            f"still needed: {', '.join(outcome.still_needed)}"
-        )
+        needed = ", ".join(outcome.still_needed)
+        print(say(group, "approval_recorded", version=outcome.version, needed=needed))
     return 0
 
 
@@ -194,9 +198,16 @@ async def agenda_publish(args: argparse.Namespace, settings: Settings) -> int:
         group, meeting = _meeting(app, args)
         done = await publish.publish(app, group, meeting)
         report = await tick(app)
+    files = ", ".join(str(f) for f in done.files)
     print(
-        f"version {done.version} published: {done.mails_queued} e-mails queued, "
-        f"{report.sent} sent; files: {', '.join(str(f) for f in done.files)}"
+        say(
+            group,
+            "published",
+            version=done.version,
+            queued=done.mails_queued,
+            sent=report.sent,
+            files=files,
+        )
     )
     return 0
 

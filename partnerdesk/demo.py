@@ -19,6 +19,7 @@ from agenda.model import Group, Meeting
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.commands import format_status
 from partnerdesk.settings import Settings
+from partnerdesk.texts import say
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, publish
 from partnerdesk.usecases.common import call_message_id, local, token_for
@@ -113,51 +114,66 @@ async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     app = await build_app(settings, clock=clock)
     try:
         group = app.group()
-        say = print
         opened = await calls.open_call(app, group, meeting, actor="demo")
         report = await tick(app)
-        say(f"1. Call opened for meeting {meeting.id} ({_when(group, meeting.starts_at)}):")
-        say(f"   {opened.mails_queued} e-mails to every partner contact, {report.sent} sent.")
+        when = _when(group, meeting.starts_at)
+        print(
+            say(
+                group,
+                "demo_opened",
+                meeting=meeting.id,
+                when=when,
+                queued=opened.mails_queued,
+                sent=report.sent,
+            )
+        )
 
         clock.now += timedelta(days=3)
         replies = await _deliver_replies(app, group, meeting)
         report = await tick(app)
-        say(f"2. {replies} replies arrived; {report.processed} read, {report.held} held for the")
-        say(f"   secretariat, {report.sent} e-mails sent back (what we understood).")
+        print(
+            say(
+                group,
+                "demo_replies",
+                replies=replies,
+                read=report.processed,
+                held=report.held,
+                sent=report.sent,
+            )
+        )
 
         clock.now = meeting.call_deadline - timedelta(days=4)
         report = await tick(app)
-        say(f"3. Five days before the deadline: {report.reminders} reminders to partners that")
-        say("   have not answered.")
-        say("")
-        say(format_status(await calls.call_status(app, group, meeting)))
-        say("")
+        print(say(group, "demo_reminded", reminders=report.reminders))
+        print()
+        print(format_status(group, await calls.call_status(app, group, meeting)))
+        print()
 
         clock.now = meeting.call_deadline + timedelta(minutes=1)
         report = await tick(app)
         agenda = await app.store.agenda(group.slug, meeting.id)
         assert agenda is not None
-        say(f"4. Deadline passed: call closed, draft agenda version {agenda.version} compiled")
-        say(f"   ({len(agenda.items)} items) and sent to the chair.")
+        print(say(group, "demo_closed", version=agenda.version, items=len(agenda.items)))
 
         clock.now += timedelta(hours=2)
         for chair in group.chairs:
             outcome = await approving.approve(app, group, meeting, chair.email, channel="cli")
-            say(f"5. {chair.name} ({chair.role.value}) approves version {outcome.version}.")
+            role = say(group, f"role_{chair.role.value}")
+            print(say(group, "demo_approved", name=chair.name, role=role, version=outcome.version))
             if outcome.approved:
                 break
 
         clock.now += timedelta(minutes=5)
         done = await publish.publish(app, group, meeting, actor="demo")
         report = await tick(app)
-        say(f"6. Published to every contact: {done.mails_queued} e-mails, {report.sent} sent.")
-        say("")
-        say("Where to look:")
+        print(say(group, "demo_published", queued=done.mails_queued, sent=report.sent))
+        print()
+        print(say(group, "demo_where"))
         for path in done.files:
-            say(f"   agenda:       {path}")
-        say(f"   sent mail:    {app.settings.outbox_maildir}/new")
-        say(f"   inbox:        {app.settings.inbox_maildir}")
-        say(f"   database:     {app.settings.effective_database_url}")
+            print(say(group, "demo_agenda", path=path))
+        print(say(group, "demo_sent", path=f"{app.settings.outbox_maildir}/new"))
+        print(say(group, "demo_inbox", path=app.settings.inbox_maildir))
+        print(say(group, "demo_database", url=app.settings.effective_database_url))
     finally:
         await close_app(app)
     return 0

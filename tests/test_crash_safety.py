@@ -72,9 +72,9 @@ def test_killed_between_storing_and_acknowledging_loses_and_doubles_nothing(
     assert _count_table(data, "answers") == len(REPLIES)
     assert len(list(mailbox.Maildir(data / "mail" / "inbox", create=False))) == 0
     status = _cli(data, "call", "status", "--meeting", "2026-2").stdout
-    assert "3 of 17 partners answered" in status
+    assert "3 af 17 partnere har svaret" in status
     review = _cli(data, "call", "review", "--meeting", "2026-2")
-    assert review.returncode == 0 and review.stdout.endswith("0 to review\n")
+    assert review.returncode == 0 and review.stdout.endswith("0 at se på\n")
 
 
 def test_killed_between_sending_and_marking_sent_sends_nothing_twice(tmp_path: Path) -> None:
