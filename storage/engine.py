@@ -50,9 +50,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # front; turning it off lets _sqlite_begin say how a transaction starts.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # The busy timeout first: switching to WAL needs a lock another connection may hold.
+    cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
     cursor.close()
 
 
