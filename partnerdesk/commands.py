@@ -168,9 +168,9 @@ async def agenda_draft(args: argparse.Namespace, settings: Settings) -> int:
         if args.format == "json":
             text = json.dumps(agenda.to_dict(), ensure_ascii=False, indent=2)
         elif args.format == "html":
-            text = app.renderer.agenda_html(group, meeting, agenda)
+            text = app.renderer.agenda_html(group, meeting, agenda, draft=True)
         else:
-            text = app.renderer.agenda_text(group, meeting, agenda)
+            text = app.renderer.agenda_text(group, meeting, agenda, draft=True)
     if args.out:
         await asyncio.to_thread(args.out.write_text, text, encoding="utf-8")
         print(f"draft version {agenda.version} written to {args.out}")

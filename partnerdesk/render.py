@@ -11,11 +11,15 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from agenda.agenda import Agenda, ItemKind
 from agenda.model import Contact, Group, Meeting, Partner
 from agenda.reading import Reading
+
+_SUBJECT = "Subject:"
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,6 @@ class RenderedMail:
     html: str
 
 
-@cache
-def _calendar(language: str) -> dict[str, Any]:
-    text = resources.files("templates").joinpath(f"{language}/calendar.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
 class Renderer:
     """One Jinja2 environment; autoescaping on for HTML, off for plain text."""
 
@@ -40,44 +38,29 @@ class Renderer:
         self.env = Environment(
             loader=PackageLoader("templates", ""),
             undefined=StrictUndefined,
+            # Partners' words reach the HTML, so every .html.j2 escapes; text stays verbatim.
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self.env.filters["when"] = _when
+        self.env.filters["paragraphs"] = _paragraphs
         self.env.globals["ItemKind"] = ItemKind
+        self.env.globals["partner_name"] = _partner_name
 
     def _render(self, group: Group, name: str, **context: Any) -> str:
-        language = group.language.value
-        tz = ZoneInfo(group.timezone)
-
-        def when(moment: datetime, with_time: bool = True) -> str:
-            words = _calendar(language)
-            local = moment.astimezone(tz)
-            pattern = words["datetime"] if with_time else words["date"]
-            return str(
-                pattern.format(
-                    weekday=words["weekdays"][local.weekday()],
-                    day=local.day,
-                    month=words["months"][local.month - 1],
-                    year=local.year,
-                    hour=local.hour,
-                    minute=local.minute,
-                )
-            )
-
-        template = self.env.get_template(f"{language}/{name}")
-        return template.render(group=group, when=when, partner_name=_partner_name(group), **context)
+        template = self.env.get_template(f"{group.language.value}/{name}")
+        return template.render(group=group, **context)
 
     def _mail(self, group: Group, name: str, **context: Any) -> RenderedMail:
-        text = self._render(group, f"{name}.txt.j2", **context)
-        subject, _, body = text.partition("\n")
-        html = self._render(
-            group, f"{name}.html.j2", subject=subject.removeprefix("Subject: "), **context
-        )
-        return RenderedMail(
-            subject=subject.removeprefix("Subject: ").strip(), text=body.lstrip("\n"), html=html
-        )
+        # The text template's first line is "Subject: ..."; one place words the subject.
+        head, _, body = self._render(group, f"{name}.txt.j2", **context).partition("\n")
+        if not head.startswith(_SUBJECT):
+            raise ValueError(f"template {name}.txt.j2 must start with '{_SUBJECT} '")
+        subject = " ".join(head.removeprefix(_SUBJECT).split())
+        html = self._render(group, f"{name}.html.j2", subject=subject, **context)
+        return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)
 
     def call_mail(
         self, group: Group, meeting: Meeting, partner: Partner, contact: Contact, reply_address: str
@@ -137,7 +120,7 @@ class Renderer:
         reply_address: str,
         approvals_needed: int,
     ) -> RenderedMail:
-        """The draft to the chair, with how to approve it."""
+        """The draft to the chair, inline, with how to approve it."""
         return self._mail(
             group,
             "draft",
@@ -146,41 +129,74 @@ class Renderer:
             chair=chair,
             reply_address=reply_address,
             approvals_needed=approvals_needed,
-            agenda_text=self.agenda_text(group, meeting, agenda),
+            draft=True,
         )
 
     def published_mail(self, group: Group, meeting: Meeting, agenda: Agenda) -> RenderedMail:
-        """The approved agenda to every contact."""
-        return self._mail(
-            group,
-            "published",
-            meeting=meeting,
-            agenda=agenda,
-            agenda_text=self.agenda_text(group, meeting, agenda),
-        )
+        """The approved agenda, inline; the caller attaches the PDF and the invitation."""
+        return self._mail(group, "published", meeting=meeting, agenda=agenda, draft=False)
 
     def delivery_failed_mail(
         self, group: Group, failures: Sequence[tuple[str, str, str]]
     ) -> RenderedMail:
-        """To the secretariat: messages that could not be delivered."""
+        """To the secretariat: (recipient, purpose, error) of messages not delivered."""
         return self._mail(group, "delivery_failed", failures=list(failures))
 
-    def agenda_text(self, group: Group, meeting: Meeting, agenda: Agenda) -> str:
-        """The agenda as plain text."""
-        return self._render(group, "agenda.txt.j2", meeting=meeting, agenda=agenda)
+    def agenda_text(
+        self, group: Group, meeting: Meeting, agenda: Agenda, *, draft: bool | None = None
+    ) -> str:
+        """The agenda as plain text: draft=True "Udkast", False "Godkendt", None neither."""
+        return self._render(group, "agenda.txt.j2", meeting=meeting, agenda=agenda, draft=draft)
 
-    def agenda_html(self, group: Group, meeting: Meeting, agenda: Agenda) -> str:
-        """The agenda as a printable HTML page (also the source of the PDF)."""
-        return self._render(group, "agenda.html.j2", meeting=meeting, agenda=agenda)
+    def agenda_html(
+        self, group: Group, meeting: Meeting, agenda: Agenda, *, draft: bool | None = None
+    ) -> str:
+        """The agenda as a printable HTML page, the source of the PDF; draft as agenda_text."""
+        return self._render(group, "agenda.html.j2", meeting=meeting, agenda=agenda, draft=draft)
 
     def telegram_text(self, name: str, group: Group, **context: Any) -> str:
-        """A short text for the bot."""
+        """A short text for the bot: call, reminder, echo, held, approved, not_allowed, help."""
         return self._render(group, f"telegram/{name}.txt.j2", **context).strip()
 
 
-def _partner_name(group: Group) -> Any:
-    def name(slug: str | None) -> str:
-        partner = group.partner(slug or "")
-        return partner.name if partner else (slug or "")
+@cache
+def _calendar(language: str) -> dict[str, Any]:
+    """Weekday and month names and date patterns; wording, so it lives with the templates."""
+    text = resources.files("templates").joinpath(f"{language}/calendar.toml").read_text("utf-8")
+    return tomllib.loads(text)
 
-    return name
+
+@pass_context
+def _when(context: Context, moment: datetime, style: str = "datetime") -> str:
+    """A moment in the group's timezone and language; style is datetime, date or time."""
+    group: Group = context["group"]
+    tz = ZoneInfo(group.timezone)
+    # A naive moment is already the group's local time (that is how group files write them).
+    local = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+    words = _calendar(group.language.value)
+    return str(words[style]).format(
+        weekday=words["weekdays"][local.weekday()],
+        day=local.day,
+        month=words["months"][local.month - 1],
+        year=local.year,
+        hour=local.hour,
+        minute=local.minute,
+    )
+
+
+@pass_context
+def _partner_name(context: Context, slug: str | None) -> str:
+    """The partner's name for a slug, or the slug itself when the group has no such partner."""
+    group: Group = context["group"]
+    partner = group.partner(slug or "")
+    return partner.name if partner else (slug or "")
+
+
+def _paragraphs(text: str | None) -> Markup:
+    """Escaped HTML paragraphs from text: blank lines part paragraphs, line breaks are kept."""
+    blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n")]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in b.split("\n")))
+        for b in blocks
+        if b
+    )

@@ -44,8 +44,8 @@ def agenda_folder(app: App, group: Group, meeting: Meeting) -> Path:
 
 async def render_agenda(app: App, group: Group, meeting: Meeting, agenda: Agenda) -> Rendition:
     """HTML, text and PDF of the agenda, from the same templates."""
-    html = app.renderer.agenda_html(group, meeting, agenda)
-    text = app.renderer.agenda_text(group, meeting, agenda)
+    html = app.renderer.agenda_html(group, meeting, agenda, draft=False)
+    text = app.renderer.agenda_text(group, meeting, agenda, draft=False)
     return Rendition(html=html, text=text, pdf=await html_to_pdf_async(html))
 
 
