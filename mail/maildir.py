@@ -28,6 +28,11 @@ class MaildirSender:
         for mail in mails:
             try:
                 box.add(compose(mail).as_bytes())
+            except (ValueError, UnicodeError, TypeError) as exc:
+                # A malformed address or header: writing it again will not make it right.
+                results.append(
+                    DeliveryResult(mail.message_id, sent=False, permanent=True, error=str(exc))
+                )
             except OSError as exc:
                 results.append(DeliveryResult(mail.message_id, sent=False, error=str(exc)))
             else:
@@ -76,6 +81,8 @@ class MaildirSource:
                 raw = handle.read()
         except (KeyError, FileNotFoundError):
             return  # already moved
+        # Copy before removing: a crash in between leaves a duplicate, which ingest recognises by
+        # its Message-ID, never a lost message.
         processed.add(raw)
         box.discard(key)
 

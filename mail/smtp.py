@@ -6,53 +6,31 @@ import asyncio
 import ssl
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from email.policy import SMTP, SMTPUTF8
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
 from agenda.ports import DeliveryResult
 from agenda.records import OutgoingMail
-from mail.compose import compose
+from mail.compose import compose, envelope_address
+from mail.errors import DeliveryError
+from mail.urls import Endpoint, parse_smtp_url, tls_context
+
+# What a dead, slow or refusing server raises; aiosmtplib's connection errors are OSErrors.
+_TRANSPORT_ERRORS = (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError)
 
 
-@dataclass(frozen=True)
-class SmtpEndpoint:
-    """Where and how to connect, read from an smtp:// URL."""
+class _Dropped(Exception):
+    """The connection went away; before_data says nothing of the message was handed over."""
 
-    host: str
-    port: int
-    use_tls: bool
-    start_tls: bool
-    username: str | None
-    password: str | None
-
-
-def parse_smtp_url(url: str) -> SmtpEndpoint:
-    """smtp://, smtp+starttls:// or smtps://user:password@host:port."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("smtp", "smtp+starttls", "smtps"):
-        raise ValueError(f"unknown SMTP URL scheme {scheme!r}")
-    default_port = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}[scheme]
-    return SmtpEndpoint(
-        host=parts.hostname or "localhost",
-        port=parts.port or default_port,
-        use_tls=scheme == "smtps",
-        start_tls=scheme == "smtp+starttls",
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-    )
-
-
-def _context(ca_file: Path | None) -> ssl.SSLContext:
-    # Always verify: a private relay brings its own CA file instead of turning checks off.
-    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    def __init__(self, reason: str, *, before_data: bool) -> None:
+        super().__init__(reason)
+        self.before_data = before_data
 
 
 class SmtpSender:
-    """Sends batches over one connection; never raises for a delivery problem."""
+    """Sends batches over one connection each; never raises for a delivery problem."""
 
     def __init__(
         self,
@@ -66,86 +44,177 @@ class SmtpSender:
         self.endpoint = parse_smtp_url(url)
         self.ca_file = ca_file
         self.timeout = timeout
-        self.max_per_second = max_per_second
+        self._interval = 1.0 / max_per_second if max_per_second else 0.0
         self._slots = asyncio.Semaphore(max_connections)
-        self._last_send = 0.0
-
-    def _client(self) -> aiosmtplib.SMTP:
-        e = self.endpoint
-        return aiosmtplib.SMTP(
-            hostname=e.host,
-            port=e.port,
-            use_tls=e.use_tls,
-            start_tls=e.start_tls,
-            tls_context=_context(self.ca_file),
-            timeout=self.timeout,
-        )
-
-    async def _pace(self) -> None:
-        if not self.max_per_second:
-            return
-        gap = 1.0 / self.max_per_second - (time.monotonic() - self._last_send)
-        if gap > 0:
-            await asyncio.sleep(gap)
-        self._last_send = time.monotonic()
+        self._next_slot = 0.0
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Send each mail; 4xx and connection trouble are transient, 5xx permanent."""
         if not mails:
             return []
         async with self._slots:
-            client = self._client()
-            try:
-                await client.connect()
-                if self.endpoint.username:
-                    await client.login(self.endpoint.username, self.endpoint.password or "")
-            except aiosmtplib.SMTPResponseException as exc:
-                result = _failure(exc.code, exc.message)
-                return [_for(m, result) for m in mails]
-            except (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError) as exc:
-                return [DeliveryResult(m.message_id, sent=False, error=str(exc)) for m in mails]
+            session = _Session(self.endpoint, tls_context(self.ca_file), self.timeout)
             results: list[DeliveryResult] = []
             try:
-                for mail in mails:
+                for index, mail in enumerate(mails):
                     await self._pace()
-                    results.append(await self._send_one(client, mail))
+                    try:
+                        results.append(await session.deliver(mail))
+                    except DeliveryError as exc:
+                        # No connection could be opened: the rest of the batch would fail alike.
+                        failed = [_failure(m, exc) for m in mails[index:]]
+                        return results + failed
+                return results
             finally:
-                try:
-                    await client.quit()
-                except (aiosmtplib.SMTPException, OSError):
-                    client.close()
-            return results
+                await session.close()
 
-    async def _send_one(self, client: aiosmtplib.SMTP, mail: OutgoingMail) -> DeliveryResult:
+    async def _pace(self) -> None:
+        if not self._interval:
+            return
+        # Reserve the next free slot before sleeping, so concurrent batches share the cap.
+        now = time.monotonic()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class _Session:
+    """One batch's connection: opened on first use, opened again if the server hangs up."""
+
+    def __init__(self, endpoint: Endpoint, context: ssl.SSLContext, timeout: float) -> None:
+        self.endpoint = endpoint
+        self.context = context
+        self.timeout = timeout
+        self.client: aiosmtplib.SMTP | None = None
+
+    async def deliver(self, mail: OutgoingMail) -> DeliveryResult:
+        """Hand one mail over; raises DeliveryError only when no connection can be opened."""
         try:
-            if not client.is_connected:
-                await client.connect()
-                if self.endpoint.username:
-                    await client.login(self.endpoint.username, self.endpoint.password or "")
-            refused, _ = await client.send_message(compose(mail))
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            permanent = all(c >= 500 for c in codes)
+            return await self._attempt(mail)
+        except _Dropped as dropped:
+            await self.close()
+            if not dropped.before_data:
+                # The server may have the message already; the outbox retries it later.
+                return DeliveryResult(mail.message_id, sent=False, error=str(dropped))
+        # Nothing was handed over on the dropped connection: safe to try once more on a new one.
+        try:
+            return await self._attempt(mail)
+        except _Dropped as dropped:
+            await self.close()
+            return DeliveryResult(mail.message_id, sent=False, error=str(dropped))
+
+    async def _attempt(self, mail: OutgoingMail) -> DeliveryResult:
+        sender = envelope_address(mail.sender)
+        recipients = [envelope_address(r) for r in mail.recipients]
+        if not recipients:
             return DeliveryResult(
-                mail.message_id, sent=False, permanent=permanent, error=str(exc.recipients[0])
+                mail.message_id, sent=False, permanent=True, error="no recipients"
             )
+        # An address with æøå in its local part needs the server's SMTPUTF8 and UTF-8 headers.
+        utf8 = not all(a.isascii() for a in (sender, *recipients))
+        try:
+            data = compose(mail).as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
+        except (ValueError, UnicodeError, TypeError) as exc:
+            # A malformed address or header: sending it again will not make it right.
+            error = f"cannot compose the message: {exc}"
+            return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
+        client = await self._connected()
+        if utf8 and not client.supports_extension("smtputf8"):
+            error = "an address is not ASCII and the server does not offer SMTPUTF8"
+            return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
+        options = ["SMTPUTF8"] if utf8 else []
+        encoding = "utf-8" if utf8 else "ascii"
+        stage_data = False
+        try:
+            await client.mail(sender, options=options, encoding=encoding)
+            refused: dict[str, aiosmtplib.SMTPRecipientRefused] = {}
+            for recipient in recipients:
+                try:
+                    await client.rcpt(recipient, encoding=encoding)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    refused[recipient] = exc
+            if len(refused) == len(recipients):
+                await client.rset()
+                # Nobody takes it; permanent only when every refusal is.
+                permanent = all(exc.code >= 500 for exc in refused.values())
+                return DeliveryResult(
+                    mail.message_id, sent=False, permanent=permanent, error=_describe(refused)
+                )
+            stage_data = True
+            await client.data(data)
         except aiosmtplib.SMTPResponseException as exc:
-            return _for(mail, _failure(exc.code, exc.message))
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            return DeliveryResult(mail.message_id, sent=False, error=str(exc))
-        # Some recipients refused while others took it: sent, and the refusals are reported.
+            await self._reset()
+            error = f"{exc.code} {exc.message}"
+            return DeliveryResult(
+                mail.message_id, sent=False, permanent=exc.code >= 500, error=error
+            )
+        except _TRANSPORT_ERRORS as exc:
+            raise _Dropped(_text(exc), before_data=not stage_data) from exc
+        # Some recipients refused while others took it: sent; the others are not sent again.
         return DeliveryResult(
             mail.message_id,
             sent=True,
-            refused=tuple(f"{addr}: {resp.code} {resp.message}" for addr, resp in refused.items()),
+            refused=tuple(refused),
+            error=_describe(refused) if refused else None,
         )
 
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self.client is not None and self.client.is_connected:
+            return self.client
+        e = self.endpoint
+        client = aiosmtplib.SMTP(
+            hostname=e.host,
+            port=e.port,
+            use_tls=e.implicit_tls,
+            start_tls=e.starttls,
+            tls_context=self.context,
+            timeout=self.timeout,
+        )
+        try:
+            await client.connect()
+            if client.last_ehlo_response is None:
+                # The extensions (SMTPUTF8) are known only after EHLO; plain connects skip it.
+                await client.ehlo()
+            if e.username:
+                await client.login(e.username, e.password or "")
+        except _TRANSPORT_ERRORS as exc:
+            client.close()
+            # Connecting, TLS and login failures are the server's or our settings' fault, never
+            # the message's: transient, so mail waits in the outbox while someone fixes them.
+            raise DeliveryError(f"SMTP {e.host}:{e.port}: {_text(exc)}") from exc
+        self.client = client
+        return client
 
-def _failure(code: int, message: str) -> DeliveryResult:
-    return DeliveryResult("", sent=False, permanent=code >= 500, error=f"{code} {message}")
+    async def _reset(self) -> None:
+        if self.client is None:
+            return
+        try:
+            await self.client.rset()
+        except _TRANSPORT_ERRORS:
+            await self.close()
+
+    async def close(self) -> None:
+        """Say goodbye politely; a server that is gone already is fine."""
+        client, self.client = self.client, None
+        if client is None:
+            return
+        try:
+            if client.is_connected:
+                await client.quit()
+        except _TRANSPORT_ERRORS:
+            client.close()
 
 
-def _for(mail: OutgoingMail, result: DeliveryResult) -> DeliveryResult:
-    return DeliveryResult(
-        mail.message_id, sent=False, permanent=result.permanent, error=result.error
-    )
+def _text(exc: BaseException) -> str:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}"
+    return str(exc) or type(exc).__name__
+
+
+def _describe(refused: dict[str, aiosmtplib.SMTPRecipientRefused]) -> str:
+    return "; ".join(f"{addr}: {exc.code} {exc.message}" for addr, exc in refused.items())
+
+
+def _failure(mail: OutgoingMail, exc: DeliveryError) -> DeliveryResult:
+    return DeliveryResult(mail.message_id, sent=False, permanent=exc.permanent, error=str(exc))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.policy import default
-from pathlib import Path
-
-import pytest
+import asyncio
+import time
+from dataclasses import replace
 
 from agenda.records import Attachment, OutgoingMail
-from mail.smtp import SmtpSender, parse_smtp_url
-from tests.smtp_server import Certs, RunningSmtp, free_port, make_certs, start_smtp
+from mail.smtp import SmtpSender
+from mail.urls import parse_smtp_url
+from tests.servers.certs import Certs, free_port
+from tests.servers.smtpd import SMTP_PASSWORD, SMTP_USER, RunningSmtp
+
+# The server fixtures (certs, smtpd*, dovecot) by name; a plugin, so ruff sees no shadowing.
+pytest_plugins = ["tests.servers.fixtures"]
 
 
 def _mail(n: int, *to: str) -> OutgoingMail:
@@ -27,85 +29,172 @@ def _mail(n: int, *to: str) -> OutgoingMail:
     )
 
 
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
-    return make_certs(tmp_path_factory.mktemp("certs"))
+def _url(scheme: str, server: RunningSmtp, login: bool = False) -> str:
+    # Credentials go into the URL percent-encoded, as an operator would write them.
+    user = "pd%40k.example.org:s3cret%2F%C3%A6@" if login else ""
+    return f"{scheme}://{user}127.0.0.1:{server.port}"
 
 
-@pytest.fixture
-def plain() -> Iterator[RunningSmtp]:
-    yield from start_smtp()
-
-
-async def test_a_batch_goes_over_one_connection_with_our_headers(plain: RunningSmtp) -> None:
-    sender = SmtpSender(f"smtp://127.0.0.1:{plain.port}")
-    results = await sender.send([_mail(1), _mail(2), _mail(3)])
-    assert [r.sent for r in results] == [True, True, True]
-    assert plain.script.connections == 1
-    got = message_from_bytes(plain.script.received[0].original_content or b"", policy=default)
+async def test_a_batch_goes_over_one_connection_with_our_headers(smtpd: RunningSmtp) -> None:
+    results = await SmtpSender(_url("smtp", smtpd)).send([_mail(1), _mail(2), _mail(3)])
+    assert [(r.message_id, r.sent) for r in results] == [
+        ("<test-1@k.example.org>", True),
+        ("<test-2@k.example.org>", True),
+        ("<test-3@k.example.org>", True),
+    ]
+    assert smtpd.script.connections == 1
+    envelope = smtpd.script.received[0]
+    assert envelope.mail_from == "gruppe@k.example.org"
+    assert envelope.rcpt_tos == ["p1@example.org"]
+    got = smtpd.script.messages()[0]
     assert got["Message-ID"] == "<test-1@k.example.org>"
     assert got["Auto-Submitted"] == "auto-generated"
-    assert got["X-Auto-Response-Suppress"] == "All"
     assert got["Reply-To"] == "gruppe+0123456789ab@k.example.org"
-    attachment = next(got.iter_attachments())
-    assert attachment.get_filename() == "Bilag æøå.pdf"
+    assert next(got.iter_attachments()).get_filename() == "Bilag æøå.pdf"
 
 
-async def test_451_is_transient_and_552_permanent(plain: RunningSmtp) -> None:
-    sender = SmtpSender(f"smtp://127.0.0.1:{plain.port}")
-    plain.script.data_reply = "451 Try again later"
-    (result,) = await sender.send([_mail(1)])
-    assert not result.sent and not result.permanent
-    plain.script.data_reply = "552 Mailbox full"
-    (result,) = await sender.send([_mail(2)])
-    assert not result.sent and result.permanent
+async def test_the_envelope_uses_bare_addresses_even_when_names_have_commas(
+    smtpd: RunningSmtp,
+) -> None:
+    mail = replace(
+        _mail(1, '"Holm, Erik" <erik@example.org>'),
+        sender="Fællessekretariatet, Norddjurs Kommune <partnerskab@k.example.org>",
+    )
+    (result,) = await SmtpSender(_url("smtp", smtpd)).send([mail])
+    assert result.sent, result.error
+    (envelope,) = smtpd.script.received
+    assert (envelope.mail_from, envelope.rcpt_tos) == (
+        "partnerskab@k.example.org",
+        ["erik@example.org"],
+    )
 
 
-async def test_one_refused_recipient_does_not_stop_the_others(plain: RunningSmtp) -> None:
-    plain.script.refuse["gone@example.org"] = "550 No such user"
-    sender = SmtpSender(f"smtp://127.0.0.1:{plain.port}")
-    (result,) = await sender.send([_mail(1, "gone@example.org", "here@example.org")])
-    assert result.sent
-    assert result.refused and "gone@example.org" in result.refused[0]
-    assert plain.script.received[0].rcpt_tos == ["here@example.org"]
-    (alone,) = await sender.send([_mail(2, "gone@example.org")])
-    assert not alone.sent and alone.permanent
+async def test_an_address_with_danish_letters_goes_by_smtputf8(smtpd: RunningSmtp) -> None:
+    (result,) = await SmtpSender(_url("smtp", smtpd)).send([_mail(1, "søren@kærby.example.org")])
+    assert result.sent, result.error
+    assert smtpd.script.received[0].rcpt_tos == ["søren@kærby.example.org"]
 
 
-async def test_a_server_that_is_down_is_a_transient_failure() -> None:
+async def test_an_empty_batch_opens_no_connection(smtpd: RunningSmtp) -> None:
+    assert await SmtpSender(_url("smtp", smtpd)).send([]) == []
+    assert smtpd.script.connections == 0
+
+
+async def test_a_server_hanging_up_mid_batch_gets_the_rest_on_a_new_connection(
+    smtpd: RunningSmtp,
+) -> None:
+    smtpd.script.hang_up_after = 1
+    results = await SmtpSender(_url("smtp", smtpd)).send([_mail(1), _mail(2), _mail(3)])
+    assert [r.sent for r in results] == [True, True, True], results
+    assert smtpd.script.connections == 2
+    assert len(smtpd.script.received) == 3
+
+
+async def test_451_is_transient_and_the_batch_goes_on(smtpd: RunningSmtp) -> None:
+    smtpd.script.data_replies = ["451 4.3.0 Try again later"]
+    first, second = await SmtpSender(_url("smtp", smtpd)).send([_mail(1), _mail(2)])
+    assert (first.sent, first.permanent) == (False, False)
+    assert first.error is not None and first.error.startswith("451")
+    assert second.sent
+    assert smtpd.script.connections == 1
+
+
+async def test_552_and_550_are_permanent(smtpd: RunningSmtp) -> None:
+    smtpd.script.data_replies = ["552 5.2.2 Mailbox full"]
+    smtpd.script.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    full, gone = await SmtpSender(_url("smtp", smtpd)).send(
+        [_mail(1), _mail(2, "gone@example.org")]
+    )
+    assert (full.sent, full.permanent) == (False, True)
+    assert (gone.sent, gone.permanent) == (False, True)
+    assert gone.error is not None and "550" in gone.error
+
+
+async def test_a_450_for_the_only_recipient_is_transient(smtpd: RunningSmtp) -> None:
+    smtpd.script.refuse["busy@example.org"] = "450 4.2.1 Mailbox busy"
+    (result,) = await SmtpSender(_url("smtp", smtpd)).send([_mail(1, "busy@example.org")])
+    assert (result.sent, result.permanent) == (False, False)
+
+
+async def test_one_refused_recipient_of_two_is_sent_with_the_refusal_reported(
+    smtpd: RunningSmtp,
+) -> None:
+    smtpd.script.refuse["gone@example.org"] = "550 5.1.1 No such user"
+    (result,) = await SmtpSender(_url("smtp", smtpd)).send(
+        [_mail(1, "Gone <gone@example.org>", "here@example.org")]
+    )
+    assert result.sent and not result.permanent
+    assert result.refused == ("gone@example.org",)
+    assert result.error is not None and "550" in result.error
+    assert [e.rcpt_tos for e in smtpd.script.received] == [["here@example.org"]]
+
+
+async def test_a_server_that_is_down_is_a_transient_failure_for_the_whole_batch() -> None:
     sender = SmtpSender(f"smtp://127.0.0.1:{free_port()}", timeout=5)
     results = await sender.send([_mail(1), _mail(2)])
-    assert [r.sent for r in results] == [False, False]
-    assert not any(r.permanent for r in results)
+    assert [(r.sent, r.permanent) for r in results] == [(False, False), (False, False)]
+    assert [r.message_id for r in results] == ["<test-1@k.example.org>", "<test-2@k.example.org>"]
 
 
-async def test_starttls_with_login_and_our_ca(certs: Certs) -> None:
-    for server in start_smtp(certs=certs, auth=True):
-        sender = SmtpSender(
-            f"smtp+starttls://pd:secret@127.0.0.1:{server.port}", ca_file=certs.ca_file
-        )
-        (result,) = await sender.send([_mail(1)])
-        assert result.sent, result.error
-        assert len(server.script.received) == 1
+async def test_starttls_with_login_and_our_ca(smtpd_starttls: RunningSmtp, certs: Certs) -> None:
+    sender = SmtpSender(_url("smtp+starttls", smtpd_starttls, login=True), ca_file=certs.ca_file)
+    results = await sender.send([_mail(1), _mail(2)])
+    assert [r.sent for r in results] == [True, True], results
+    assert smtpd_starttls.script.connections == 1
 
 
-async def test_implicit_tls_is_verified_and_an_unknown_ca_refused(
-    certs: Certs, tmp_path: Path
+async def test_a_wrong_password_is_a_transient_failure_not_a_lost_message(
+    smtpd_starttls: RunningSmtp, certs: Certs
 ) -> None:
-    other = make_certs(tmp_path / "other", "other")
-    for server in start_smtp(certs=certs, implicit_tls=True):
-        good = SmtpSender(f"smtps://127.0.0.1:{server.port}", ca_file=certs.ca_file)
-        (result,) = await good.send([_mail(1)])
-        assert result.sent, result.error
-        bad = SmtpSender(f"smtps://127.0.0.1:{server.port}", ca_file=other.ca_file, timeout=5)
-        (refused,) = await bad.send([_mail(2)])
-        assert not refused.sent
-        assert "certificate" in (refused.error or "").lower()
-        assert len(server.script.received) == 1
+    url = f"smtp+starttls://pd%40k.example.org:wrong@127.0.0.1:{smtpd_starttls.port}"
+    (result,) = await SmtpSender(url, ca_file=certs.ca_file).send([_mail(1)])
+    # The settings are wrong, not the message: it waits in the outbox until they are fixed.
+    assert (result.sent, result.permanent) == (False, False)
+    assert result.error is not None and "535" in result.error
+    assert smtpd_starttls.script.received == []
+
+
+async def test_implicit_tls_with_our_ca_is_accepted(smtpd_tls: RunningSmtp, certs: Certs) -> None:
+    (result,) = await SmtpSender(_url("smtps", smtpd_tls), ca_file=certs.ca_file).send([_mail(1)])
+    assert result.sent, result.error
+    assert len(smtpd_tls.script.received) == 1
+
+
+async def test_a_certificate_from_an_unknown_ca_is_refused_as_a_failure(
+    smtpd_tls: RunningSmtp, smtpd_starttls: RunningSmtp, other_certs: Certs
+) -> None:
+    for url in (_url("smtps", smtpd_tls), _url("smtp+starttls", smtpd_starttls, login=True)):
+        sender = SmtpSender(url, ca_file=other_certs.ca_file, timeout=5)
+        (result,) = await sender.send([_mail(1)])
+        assert not result.sent
+        assert "certificate" in (result.error or "").lower()
+    assert smtpd_tls.script.received == smtpd_starttls.script.received == []
+
+
+async def test_the_rate_cap_spaces_messages_out(smtpd: RunningSmtp) -> None:
+    sender = SmtpSender(_url("smtp", smtpd), max_per_second=20)
+    started = time.monotonic()
+    results = await sender.send([_mail(n) for n in range(6)])
+    assert all(r.sent for r in results)
+    # Six messages at 20 a second: five gaps of 50 ms at least.
+    assert time.monotonic() - started >= 0.25
+
+
+async def test_concurrent_batches_share_the_connection_cap(smtpd: RunningSmtp) -> None:
+    sender = SmtpSender(_url("smtp", smtpd), max_connections=1)
+    batches = [[_mail(10 * b + n) for n in range(3)] for b in range(3)]
+    results = await asyncio.gather(*(sender.send(batch) for batch in batches))
+    assert all(r.sent for batch in results for r in batch)
+    peers = smtpd.script.data_peers
+    # One connection at a time: each connection's messages arrive together, never interleaved.
+    runs = [p for i, p in enumerate(peers) if i == 0 or peers[i - 1] != p]
+    assert len(runs) == len(set(runs)) == 3
 
 
 def test_urls_carry_credentials_percent_encoded() -> None:
     endpoint = parse_smtp_url("smtp+starttls://relay%40k.dk:p%2Fw@smtp.example.org")
     assert (endpoint.username, endpoint.password, endpoint.port) == ("relay@k.dk", "p/w", 587)
-    assert endpoint.start_tls and not endpoint.use_tls
+    assert endpoint.starttls and not endpoint.implicit_tls
     assert parse_smtp_url("smtps://h.example.org").port == 465
+    assert parse_smtp_url("smtp://h.example.org").username is None
+    assert (SMTP_USER, SMTP_PASSWORD) == ("pd@k.example.org", "s3cret/æ")

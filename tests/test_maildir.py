@@ -1,0 +1,84 @@
+"""The embedded default: outgoing mail into a Maildir, incoming mail from one."""
+
+from __future__ import annotations
+
+import mailbox
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+from agenda.records import OutgoingMail
+from mail.maildir import MaildirSender, MaildirSource
+
+
+def _mail(n: int) -> OutgoingMail:
+    return OutgoingMail(
+        message_id=f"<m{n}@k.example.org>",
+        sender="gruppe@k.example.org",
+        recipients=("jo@example.com",),
+        subject=f"Påmindelse {n}",
+        text="Husk fristen.",
+    )
+
+
+async def test_the_sender_writes_each_message_into_the_maildir(tmp_path: Path) -> None:
+    outbox = tmp_path / "var" / "outbox"
+    results = await MaildirSender(outbox).send([_mail(1), _mail(2)])
+    assert [(r.message_id, r.sent) for r in results] == [
+        ("<m1@k.example.org>", True),
+        ("<m2@k.example.org>", True),
+    ]
+    box = mailbox.Maildir(outbox, create=False)
+    subjects = sorted(str(m["Subject"]) for m in box)
+    assert subjects == ["=?utf-8?q?P=C3=A5mindelse?= 1", "=?utf-8?q?P=C3=A5mindelse?= 2"]
+
+
+async def test_what_the_sender_writes_the_source_reads_back(tmp_path: Path) -> None:
+    await MaildirSender(tmp_path / "box").send([_mail(1)])
+    (fetched,) = await MaildirSource(tmp_path / "box").fetch()
+    parsed = message_from_bytes(fetched.raw, policy=default)
+    assert parsed["Message-ID"] == "<m1@k.example.org>"
+    assert parsed["Subject"] == "Påmindelse 1"
+    assert fetched.source_key.startswith("maildir:")
+
+
+async def test_fetch_reads_new_and_cur_without_moving_anything(tmp_path: Path) -> None:
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    box.add(mailbox.MaildirMessage(b"Subject: new\n\nnew\n"))
+    seen = mailbox.MaildirMessage(b"Subject: cur\n\ncur\n")
+    seen.set_subdir("cur")
+    seen.add_flag("S")
+    box.add(seen)
+    source = MaildirSource(tmp_path / "inbox")
+    first = await source.fetch()
+    assert sorted(f.raw for f in first) == [b"Subject: cur\n\ncur\n", b"Subject: new\n\nnew\n"]
+    assert await source.fetch() == first
+    assert len(await source.fetch(limit=1)) == 1
+
+
+async def test_acknowledge_moves_into_the_processed_subfolder(tmp_path: Path) -> None:
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    box.add(b"Subject: a\n\na\n")
+    box.add(b"Subject: b\n\nb\n")
+    source = MaildirSource(tmp_path / "inbox")
+    first, second = await source.fetch()
+    await source.acknowledge(first.source_key)
+    assert await source.fetch() == [second]
+    processed = mailbox.Maildir(tmp_path / "inbox" / ".Processed", create=False)
+    assert [m.as_bytes() for m in processed] == [first.raw]
+
+
+async def test_acknowledging_an_unknown_key_does_nothing(tmp_path: Path) -> None:
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    box.add(b"Subject: a\n\na\n")
+    source = MaildirSource(tmp_path / "inbox")
+    (fetched,) = await source.fetch()
+    await source.acknowledge("maildir:1700000000.M1P1Q1.nowhere")
+    await source.acknowledge("imap:127.0.0.1/INBOX:1:1")
+    await source.acknowledge(fetched.source_key)
+    await source.acknowledge(fetched.source_key)
+    assert await source.fetch() == []
+
+
+async def test_an_inbox_that_does_not_exist_yet_is_empty(tmp_path: Path) -> None:
+    assert await MaildirSource(tmp_path / "var" / "inbox").fetch() == []
