@@ -17,14 +17,13 @@ from agenda.agenda import (
     ItemKind,
 )
 from agenda.model import Group, Meeting
-from agenda.reading import MessageKind, Proposal
-from agenda.records import Answer, AnswerStatus
+from agenda.reading import Proposal
+from agenda.records import Answer
+from agenda.revisions import current_answers
 
 # Titles this similar (token-set ratio, 0-100) are taken to be the same subject.
 MERGE_THRESHOLD = 82.0
 
-# Answers in these states reach the agenda; held, late (not admitted) and declined do not.
-_ON_AGENDA = frozenset({AnswerStatus.ACCEPTED, AnswerStatus.REVIEW})
 
 _NON_WORD = re.compile(r"[^\w]+")
 
@@ -42,9 +41,8 @@ class _Bucket:
 def current_owners(group: Group, answers: Iterable[Answer]) -> dict[str, str]:
     """Who has the ball on each initiative, after every handover reported so far."""
     owners = {i.code: i.owner for i in group.initiatives}
-    for answer in sorted(answers, key=lambda a: a.received_at):
-        if answer.status not in _ON_AGENDA or answer.reading.kind is not MessageKind.REPLY:
-            continue
+    # Only what still stands counts: a corrected handover is no handover.
+    for answer in current_answers(list(answers)):
         for update in answer.reading.updates:
             if update.owner and update.initiative in owners and group.partner(update.owner):
                 owners[update.initiative] = update.owner
@@ -60,10 +58,9 @@ def compile_agenda(
     version: int = 1,
 ) -> Agenda:
     """The draft agenda: standard items, Siden sidst, merged proposals, Eventuelt."""
-    usable = sorted(
-        (a for a in answers if a.status in _ON_AGENDA and a.reading.kind is MessageKind.REPLY),
-        key=lambda a: a.received_at,
-    )
+    # Held, late (not admitted), declined and superseded answers do not reach the agenda, and
+    # of a partner's several answers only what the newest leaves standing does.
+    usable = current_answers(answers)
     items: list[AgendaItem] = [
         AgendaItem(kind=ItemKind.APPROVE_AGENDA, key="approve-agenda"),
         AgendaItem(kind=ItemKind.APPROVE_MINUTES, key="approve-minutes"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from agenda.model import Contact, Group, Initiative, Language, Meeting, Partner, Role, Secretariat
@@ -59,8 +60,9 @@ def answer(
     status: AnswerStatus = AnswerStatus.ACCEPTED,
     minutes: int = 0,
     channel: Channel = Channel.EMAIL,
+    text: str = "",
 ) -> Answer:
-    """An answer to the small group's meeting."""
+    """An answer to the small group's meeting, numbered as if stored."""
     return Answer(
         group="testgruppe",
         meeting="2026-2",
@@ -73,6 +75,11 @@ def answer(
             nothing_to_add=nothing,
             proposals=proposals,
             updates=updates,
+            new_text=text,
         ),
         status=status,
+        id=next(_ANSWER_IDS),
     )
+
+
+_ANSWER_IDS = itertools.count(1)

@@ -1,0 +1,77 @@
+"""The one rule that decides what becomes of an answer, whatever channel brought it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from agenda.reading import MessageKind
+from agenda.records import AnswerStatus
+from agenda.workflow import CallState
+
+# Below this confidence a reading goes to the secretariat before it reaches the agenda.
+REVIEW_THRESHOLD = 0.6
+
+
+class Reason(StrEnum):
+    """Why an answer was given its status; shown to the secretariat in the review."""
+
+    NOT_A_REPLY = "not_a_reply"
+    UNKNOWN_SENDER = "unknown_sender"
+    TOKEN_MISMATCH = "token_mismatch"  # noqa: S105 - a reason, not a password
+    NO_CALL = "no_call"
+    AFTER_DEADLINE = "after_deadline"
+    CALL_CLOSED = "call_closed"
+    UNCERTAIN = "uncertain"
+    NOTHING_READ = "nothing_read"
+    ACCEPTED = "accepted"
+
+
+@dataclass(frozen=True)
+class IntakeFacts:
+    """What is known of an answer when it is decided; the same for every channel."""
+
+    kind: MessageKind
+    partner: str | None
+    confidence: float
+    is_answer: bool
+    received_at: datetime
+    call_state: CallState | None = None
+    deadline: datetime | None = None
+    token_mismatch: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer's status and why."""
+
+    status: AnswerStatus
+    reason: Reason
+
+
+def decide(facts: IntakeFacts) -> Decision:
+    """Accepted, late, held or for review: the rules, in the order they apply.
+
+    Lateness is judged by when the answer reached us, not when it is read, so an e-mail and
+    a chat message sent in the same minute are treated alike however the passes fall.
+    """
+    if facts.kind is not MessageKind.REPLY:
+        # Automatic replies and bounces are recorded, never counted as answers.
+        return Decision(AnswerStatus.ACCEPTED, Reason.NOT_A_REPLY)
+    if facts.token_mismatch:
+        return Decision(AnswerStatus.HELD, Reason.TOKEN_MISMATCH)
+    if facts.partner is None:
+        return Decision(AnswerStatus.HELD, Reason.UNKNOWN_SENDER)
+    if facts.call_state is None or facts.call_state is CallState.DRAFT:
+        return Decision(AnswerStatus.REVIEW, Reason.NO_CALL)
+    if facts.deadline is not None and facts.received_at >= facts.deadline:
+        return Decision(AnswerStatus.LATE, Reason.AFTER_DEADLINE)
+    if facts.call_state is not CallState.OPEN:
+        return Decision(AnswerStatus.LATE, Reason.CALL_CLOSED)
+    if facts.confidence < REVIEW_THRESHOLD:
+        return Decision(AnswerStatus.REVIEW, Reason.UNCERTAIN)
+    if not facts.is_answer:
+        # Neither a proposal, an update nor "nothing to add": a person should look at it.
+        return Decision(AnswerStatus.REVIEW, Reason.NOTHING_READ)
+    return Decision(AnswerStatus.ACCEPTED, Reason.ACCEPTED)
