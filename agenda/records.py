@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from agenda.model import Meeting
 from agenda.reading import Channel, Reading
 from agenda.workflow import CallState
 
@@ -19,6 +20,12 @@ class Call:
     state: CallState = CallState.DRAFT
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    # A deadline set when the call was opened; None keeps the group file's.
+    deadline: datetime | None = None
+
+    def deadline_for(self, meeting: Meeting) -> datetime:
+        """The deadline that holds for this call."""
+        return self.deadline or meeting.call_deadline
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,10 @@ class AnswerStatus(StrEnum):
     HELD = "held"
     LATE = "late"
     DECLINED = "declined"
+    # A newer answer of the same partner replaced everything this one said.
+    SUPERSEDED = "superseded"
+    # The secretariat looked at it and decided it is nothing for the agenda.
+    DISMISSED = "dismissed"
 
 
 @dataclass(frozen=True)

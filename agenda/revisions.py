@@ -164,11 +164,7 @@ def current_answers(answers: Sequence[Answer]) -> list[Answer]:
 def superseded(answers: Sequence[Answer]) -> list[int]:
     """Ids of standing answers that once said something and now contribute nothing."""
     still = {a.id for a in current_answers(answers)}
-    return [
-        _key(a)
-        for a in answers
-        if _folds(a) and a.reading.is_answer and a.id not in still
-    ]
+    return [_key(a) for a in answers if _folds(a) and a.reading.is_answer and a.id not in still]
 
 
 @dataclass(frozen=True)

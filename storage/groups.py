@@ -73,6 +73,7 @@ class GroupsPart(StoreBase):
             row.state = call.state.value
             row.opened_at = call.opened_at
             row.closed_at = call.closed_at
+            row.deadline = call.deadline
 
     async def calls(self, group: str | None = None) -> list[Call]:
         """All calls, or those of one group."""
@@ -171,6 +172,7 @@ def _call(row: CallRow) -> Call:
         state=CallState(row.state),
         opened_at=row.opened_at,
         closed_at=row.closed_at,
+        deadline=row.deadline,
     )
 
 

@@ -142,6 +142,8 @@ class CallRow(Base):
     state: Mapped[str] = mapped_column(String(STATE))
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Set when the call was opened with a deadline of its own, overriding the group file's.
+    deadline: Mapped[datetime | None]
 
 
 class ReplyTokenRow(Base):

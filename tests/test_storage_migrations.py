@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.script import ScriptDirectory
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -14,6 +15,9 @@ from storage.engine import MIGRATIONS, make_engine, upgrade, upgrade_blocking
 from storage.tables import Base
 
 pytest_plugins = ["tests.storage_fixtures"]
+
+# The newest revision: every upgrade must end there.
+HEAD = str(ScriptDirectory(str(MIGRATIONS)).get_current_head())
 
 
 def _differences(connection: Connection) -> list[object]:
@@ -43,7 +47,7 @@ async def test_head_matches_the_tables_exactly(database_url: str) -> None:
 async def test_upgrade_twice_changes_nothing(database_url: str) -> None:
     await upgrade(database_url)
     await upgrade(database_url)
-    assert await _scalar(database_url, "SELECT version_num FROM alembic_version") == "0001"
+    assert await _scalar(database_url, "SELECT version_num FROM alembic_version") == HEAD
 
 
 async def test_concurrent_upgrades_wait_for_each_other(database_url: str) -> None:
@@ -53,13 +57,13 @@ async def test_concurrent_upgrades_wait_for_each_other(database_url: str) -> Non
 
 async def test_upgrade_blocking_works_inside_a_running_loop(database_url: str) -> None:
     upgrade_blocking(database_url)
-    assert await _scalar(database_url, "SELECT version_num FROM alembic_version") == "0001"
+    assert await _scalar(database_url, "SELECT version_num FROM alembic_version") == HEAD
 
 
 def test_upgrade_blocking_works_without_a_loop(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'plain.sqlite3'}"
     upgrade_blocking(url)
-    assert asyncio.run(_scalar(url, "SELECT version_num FROM alembic_version")) == "0001"
+    assert asyncio.run(_scalar(url, "SELECT version_num FROM alembic_version")) == HEAD
 
 
 async def test_sqlite_file_gets_its_folder_wal_and_foreign_keys(tmp_path: Path) -> None:
@@ -74,4 +78,6 @@ async def test_sqlite_file_gets_its_folder_wal_and_foreign_keys(tmp_path: Path) 
 def test_migration_scripts_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
-    assert sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py")) == ["0001_initial.py"]
+    shipped = sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py"))
+    assert shipped[:2] == ["0001_initial.py", "0002_call_deadline.py"]
+    assert shipped[-1].startswith(HEAD)
