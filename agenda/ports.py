@@ -62,6 +62,12 @@ class Store(Protocol):
     async def answers(self, group: str, meeting: str | None = None) -> list[Answer]:
         """The answers of a group (to one meeting), oldest first."""
 
+    async def answer(self, answer_id: int) -> Answer | None:
+        """One answer by its number."""
+
+    async def inbound_message(self, inbound_id: int) -> InboundMessage | None:
+        """One stored message, as it was received."""
+
     async def set_answer_status(self, answer_id: int, status: AnswerStatus) -> None:
         """Change what the secretariat is to do with an answer."""
 

@@ -92,6 +92,8 @@ class Answer:
     inbound_id: int | None = None
     status: AnswerStatus = AnswerStatus.ACCEPTED
     id: int | None = None
+    # Why the intake decided the status (an agenda.intake.Reason value).
+    reason: str | None = None
 
     @property
     def partner(self) -> str | None:

@@ -79,6 +79,9 @@ class _Standing:
     updates: dict[str, tuple[int, InitiativeUpdate]] = field(default_factory=dict)
     nothing_to_add: int | None = None
 
+    def copy(self) -> _Standing:
+        return _Standing(list(self.proposals), dict(self.updates), self.nothing_to_add)
+
 
 def _key(answer: Answer) -> int:
     assert answer.id is not None, "only stored answers are folded"
@@ -180,15 +183,18 @@ class Revision:
         return bool(self.replaced)
 
 
-def revision(answers: Sequence[Answer], new: Answer) -> Revision:
-    """The earlier proposals of new's partner that the new answer replaced, and those kept."""
-    if new.partner is None or not _folds(new):
+def revision(earlier: Sequence[Answer], new: Answer) -> Revision:
+    """What the new answer would replace and keep of its partner's earlier proposals.
+
+    The new answer is applied last, as the newest; it need not be stored yet.
+    """
+    if new.partner is None or new.reading.kind is not MessageKind.REPLY:
         return Revision()
-    at = _order(new)
     who = _who(new)
-    earlier = [a for a in answers if _folds(a) and _who(a) == who and _order(a) < at]
-    before = _fold(earlier).get(who, _Standing())
-    after = _fold([*earlier, new]).get(who, _Standing())
+    mine = [a for a in earlier if _folds(a) and _who(a) == who and a.id != new.id]
+    before = _fold(mine).get(who, _Standing())
+    after = before.copy()
+    _apply(after, replace(new, id=new.id or 0))
     still = {(k, n) for k, n, _ in after.proposals}
     replaced = tuple(p.title for k, n, p in before.proposals if (k, n) not in still)
     kept = tuple(p.title for k, n, p in before.proposals if (k, n) in still)

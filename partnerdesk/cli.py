@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agenda.errors import PartnerdeskError
-from partnerdesk import commands
+from partnerdesk import commands, review_commands
 from partnerdesk.settings import Settings, load_settings
 
 
@@ -47,14 +47,34 @@ def _parser() -> argparse.ArgumentParser:
     call = sub.add_parser("call", help="the call for agenda items").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
+    calls: dict[str, argparse.ArgumentParser] = {}
     for name, text in (
         ("open", "open the call"),
-        ("close", "close the call"),
+        ("close", "close the call, compile the draft and send it to the chair"),
         ("status", "who answered"),
         ("review", "answers held, uncertain or late, for the secretariat"),
+        ("history", "every answer to the call and what became of it"),
     ):
-        c = call.add_parser(name, parents=[common], help=text)
+        calls[name] = c = call.add_parser(name, parents=[common], help=text)
         c.add_argument("--meeting", required=True)
+    calls["open"].add_argument(
+        "--deadline", metavar="'YYYY-MM-DD HH:MM'", help="a new deadline, in the group's time"
+    )
+    calls["history"].add_argument("--partner", metavar="SLUG", help="only this partner")
+
+    answer = sub.add_parser("answer", help="one answer: read, assign, dismiss, read again")
+    answers = answer.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (
+        ("show", "one answer in full"),
+        ("assign", "count the answer for a partner"),
+        ("dismiss", "nothing for the agenda; the answer is kept"),
+        ("reread", "read the kept message again"),
+    ):
+        a = answers.add_parser(name, parents=[common], help=text)
+        a.add_argument("answer", type=int, metavar="N")
+        a.add_argument("--as", dest="as_email", default="secretariat", metavar="EMAIL")
+        if name == "assign":
+            a.add_argument("--partner", required=True, metavar="SLUG")
 
     agenda = sub.add_parser("agenda", help="the draft agenda").add_subparsers(
         dest="action", required=True, metavar="ACTION"
@@ -114,7 +134,12 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("call", "open"): commands.call_open,
     ("call", "close"): commands.call_close,
     ("call", "status"): commands.call_status,
-    ("call", "review"): commands.call_review,
+    ("call", "review"): review_commands.call_review,
+    ("call", "history"): review_commands.call_history,
+    ("answer", "show"): review_commands.answer_show,
+    ("answer", "assign"): review_commands.answer_assign,
+    ("answer", "dismiss"): review_commands.answer_dismiss,
+    ("answer", "reread"): review_commands.answer_reread,
     ("agenda", "draft"): commands.agenda_draft,
     ("agenda", "approve"): commands.agenda_approve,
     ("agenda", "publish"): commands.agenda_publish,

@@ -8,7 +8,9 @@ import json
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from agenda.agenda import Agenda
 from agenda.editing import Edit, key_at
@@ -19,10 +21,10 @@ from agenda.reading import Channel
 from agenda.records import AnswerStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.settings import Settings
-from partnerdesk.texts import say, words
+from partnerdesk.texts import pick, say, words
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
-from partnerdesk.usecases.tick import tick
+from partnerdesk.usecases.tick import TickReport, tick
 
 
 class NoGroupError(PartnerdeskError):
@@ -83,55 +85,110 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class DeadlineUnreadableError(PartnerdeskError):
+    """The --deadline given cannot be read as a date and time."""
+
+
+def _deadline(group: Group, value: str | None) -> datetime | None:
+    """--deadline in the group's own time: "2027-01-10 12:00" (a date alone means 12:00)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(f"{text} 12:00" if len(text) == 10 else text)
+    except ValueError:
+        raise DeadlineUnreadableError(say(group, "call_deadline_unreadable", value=value)) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(group.timezone))
+    return moment
+
+
+def _moment(group: Group, moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(group.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _undelivered(group: Group, queued: int, report: TickReport) -> bool:
+    """Say loudly, on stderr, that mail was queued and none of it could be sent."""
+    if not queued or report.sent or not (report.retrying or report.send_failed):
+        return False
+    print(
+        say(group, "delivery_failed", waiting=report.retrying, failed=report.send_failed),
+        file=sys.stderr,
+    )
+    return True
+
+
 async def call_open(args: argparse.Namespace, settings: Settings) -> int:
     """partnerdesk call open: send the call to every contact."""
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
-        opened = await calls.open_call(app, group, meeting)
+        deadline = _deadline(group, getattr(args, "deadline", None))
+        try:
+            opened = await calls.open_call(app, group, meeting, deadline=deadline)
+        except calls.DeadlineError as exc:
+            key = "call_deadline_passed" if exc.passed else "call_deadline_after_meeting"
+            text = say(
+                group,
+                key,
+                meeting=meeting.id,
+                deadline=_moment(group, exc.deadline),
+                starts=_moment(group, meeting.starts_at),
+            )
+            print(text, file=sys.stderr)
+            return 2
+        if opened.already_open:
+            assert opened.deadline is not None
+            line = say(
+                group,
+                "call_already_open",
+                meeting=meeting.id,
+                deadline=_moment(group, opened.deadline),
+            )
+            print(line)
+            return 0
         report = await tick(app)
-        line = say(
+    print(
+        say(
             group,
             "call_opened",
             meeting=meeting.id,
-            state=opened.call.state.value,
+            state=pick(group, "call_states", opened.call.state.value),
             queued=opened.mails_queued,
             sent=report.sent,
         )
-    print(line)
-    return 0
+    )
+    return 1 if _undelivered(group, opened.mails_queued, report) else 0
 
 
 async def call_close(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk call close: close the call before the deadline."""
+    """partnerdesk call close: close now; the draft goes to the chair as at the deadline."""
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
-        call = await drafting.close_call(app, group, meeting)
-        print(say(group, "call_state", meeting=meeting.id, state=call.state.value))
-    return 0
+        closed = await drafting.close_and_draft(app, group, meeting)
+        report = await tick(app)
+    print(
+        say(
+            group,
+            "call_closed_draft",
+            meeting=meeting.id,
+            version=closed.agenda.version,
+            items=len(closed.agenda.items),
+            queued=closed.mails_queued,
+            sent=report.sent,
+        )
+    )
+    return 1 if _undelivered(group, closed.mails_queued, report) else 0
 
 
 async def call_status(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk call status: a table of who answered."""
+    """partnerdesk call status: a table of who answered, and mail still waiting or failed."""
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         rows = await calls.call_status(app, group, meeting)
+        waiting, failed = await calls.outbox_state(app, group, meeting)
     print(format_status(group, rows))
-    return 0
-
-
-async def call_review(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk call review: what the secretariat should look at, with the reason."""
-    async with _app(settings) as app:
-        group, meeting = _meeting(app, args)
-        answers = await app.store.answers(group.slug, meeting.id)
-        unrouted = [a for a in await app.store.answers(group.slug) if a.meeting is None]
-    wanted = (AnswerStatus.HELD, AnswerStatus.REVIEW, AnswerStatus.LATE)
-    rows = [a for a in answers + unrouted if a.status in wanted]
-    for a in rows:
-        first = (a.reading.new_text or "").strip().splitlines()[:1]
-        summary = first[0][:70] if first else "-"
-        print(f"{a.id}  {a.status.value:8}  {a.sender}  {summary}")
-    print(say(group, "review_total", count=len(rows)))
+    if waiting or failed:
+        print(say(group, "outbox_state", waiting=waiting, failed=failed))
     return 0
 
 
@@ -213,12 +270,44 @@ async def agenda_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk run: the service loop (or one pass with --once)."""
+    """partnerdesk run: the service loop (or one pass with --once, non-zero when mail is stuck)."""
     from partnerdesk.service import serve
 
     async with _app(settings) as app:
-        await serve(app, once=args.once)
+        report = await serve(app, once=args.once)
+        group = app.group() if len(app.groups) == 1 else next(iter(app.groups.values()))
+    if report is None:
+        return 0
+    print(format_tick(group, report))
+    stuck = report.retrying + report.send_failed
+    if report.failed or (stuck and not report.sent):
+        if stuck and not report.sent:
+            print(
+                say(group, "delivery_failed", waiting=report.retrying, failed=report.send_failed),
+                file=sys.stderr,
+            )
+        return 1
     return 0
+
+
+def format_tick(group: Group, report: TickReport) -> str:
+    """One pass of the service, in the group's language."""
+    parts = [
+        say(group, f"tick_{name}", count=value)
+        for name, value in (
+            ("fetched", report.fetched),
+            ("processed", report.processed),
+            ("held", report.held),
+            ("failed", report.failed),
+            ("reminders", report.reminders),
+            ("closed", len(report.closed)),
+            ("sent", report.sent),
+            ("retrying", report.retrying),
+            ("send_failed", report.send_failed),
+        )
+        if value
+    ]
+    return ", ".join(parts) if parts else say(group, "tick_nothing")
 
 
 async def demo(args: argparse.Namespace, settings: Settings) -> int:

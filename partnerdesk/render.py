@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from agenda.agenda import Agenda, ItemKind
 from agenda.model import Contact, Group, Meeting, Partner
 from agenda.reading import Reading
+from agenda.revisions import Revision
 
 _SUBJECT = "Subject:"
 
@@ -52,6 +53,10 @@ class Renderer:
     def _render(self, group: Group, name: str, **context: Any) -> str:
         template = self.env.get_template(f"{group.language.value}/{name}")
         return template.render(group=group, **context)
+
+    def cli_text(self, group: Group, name: str, **context: Any) -> str:
+        """A longer text the command line prints (one answer in full), in the group's language."""
+        return self._render(group, name, **context).strip()
 
     def _mail(self, group: Group, name: str, **context: Any) -> RenderedMail:
         # The text template's first line is "Subject: ..."; one place words the subject.
@@ -99,11 +104,28 @@ class Renderer:
         )
 
     def echo_mail(
-        self, group: Group, meeting: Meeting, partner: Partner, contact: Contact, reading: Reading
+        self,
+        group: Group,
+        meeting: Meeting,
+        partner: Partner,
+        contact: Contact,
+        reading: Reading,
+        *,
+        deadline: datetime | None = None,
+        late: bool = False,
+        revision: Revision | None = None,
     ) -> RenderedMail:
-        """What we understood from a partner's answer, and how to correct it."""
+        """What we understood from a partner's answer, what it replaced, and how to correct it."""
         return self._mail(
-            group, "echo", meeting=meeting, partner=partner, contact=contact, reading=reading
+            group,
+            "echo",
+            meeting=meeting,
+            partner=partner,
+            contact=contact,
+            reading=reading,
+            deadline=deadline or meeting.call_deadline,
+            late=late,
+            revision=revision,
         )
 
     def held_notice(self, group: Group, sender: str) -> RenderedMail:
@@ -153,6 +175,27 @@ class Renderer:
     ) -> str:
         """The agenda as a printable HTML page, the source of the PDF; draft as agenda_text."""
         return self._render(group, "agenda.html.j2", meeting=meeting, agenda=agenda, draft=draft)
+
+    def chat_echo(
+        self,
+        group: Group,
+        meeting: Meeting | None,
+        reading: Reading,
+        *,
+        deadline: datetime | None = None,
+        late: bool = False,
+        revision: Revision | None = None,
+    ) -> str:
+        """The chat's short echo of an answer: what we understood and what it replaced."""
+        return self.telegram_text(
+            "echo",
+            group,
+            meeting=meeting,
+            reading=reading,
+            deadline=deadline or (meeting.call_deadline if meeting else None),
+            late=late,
+            revision=revision,
+        )
 
     def telegram_text(self, name: str, group: Group, **context: Any) -> str:
         """A short text for the bot: call, reminder, echo, held, approved, not_allowed, help."""

@@ -10,13 +10,16 @@ from typing import Any
 
 from agenda.ports import MailWaiter
 from partnerdesk.app import App
-from partnerdesk.usecases.tick import tick
+from partnerdesk.usecases.tick import TickReport, tick
 
 log = logging.getLogger(__name__)
 
 
-async def serve(app: App, *, once: bool = False) -> None:
-    """Run ticks until SIGTERM/SIGINT; a failing tick is logged and the loop goes on."""
+async def serve(app: App, *, once: bool = False) -> TickReport | None:
+    """Run ticks until SIGTERM/SIGINT; a failing tick is logged and the loop goes on.
+
+    With once, one pass is made and its report returned.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -26,27 +29,25 @@ async def serve(app: App, *, once: bool = False) -> None:
     for part in app.background:
         await part.start()
     try:
-        await _loop(app, stop, once=once)
+        return await _loop(app, stop, once=once)
     finally:
         for part in reversed(app.background):
             await part.stop()
 
 
-async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> None:
+async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> TickReport | None:
     while True:
         try:
             report = await tick(app)
             log.info("tick: %s", report)
             if once:
-                print(_summary(report))
+                return report
         except Exception:
             if once:
                 raise
             log.exception("tick failed; trying again at the next one")
-        if once:
-            return
         if await _pause(app, stop):
-            return
+            return None
 
 
 async def _pause(app: App, stop: asyncio.Event) -> bool:
@@ -61,8 +62,3 @@ async def _pause(app: App, stop: asyncio.Event) -> bool:
     for task in pending:
         task.cancel()
     return stopper in done
-
-
-def _summary(report: object) -> str:
-    fields = getattr(report, "__dict__", {})
-    return ", ".join(f"{k}={v}" for k, v in fields.items() if v) or "nothing was due"

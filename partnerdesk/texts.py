@@ -24,3 +24,9 @@ def say(group: Group, key: str, **values: object) -> str:
 def words(group: Group, key: str) -> list[str]:
     """A list of words (such as table headers) in the group's language."""
     return [str(w) for w in _catalog(group.language.value)[key]]
+
+
+def pick(group: Group, key: str, which: str) -> str:
+    """One entry of a table of words (such as status names) in the group's language."""
+    table = _catalog(group.language.value)[key]
+    return str(table.get(which, which))

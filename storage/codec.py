@@ -136,6 +136,7 @@ def answer_record(row: AnswerRow) -> Answer:
         reading=reading_from_json(row.reading),
         inbound_id=row.inbound_id,
         status=AnswerStatus(row.status),
+        reason=row.reason,
         id=row.id,
     )
 

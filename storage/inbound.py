@@ -93,6 +93,7 @@ class InboundPart(StoreBase):
             row.received_at = answer.received_at
             row.reading = reading_to_json(answer.reading)
             row.status = answer.status.value
+            row.reason = answer.reason
             await session.flush()
             return row.id
 
@@ -110,3 +111,15 @@ class InboundPart(StoreBase):
         async with self._sessions.begin() as session:
             row = await locked(session, AnswerRow, answer_id, "answer")
             row.status = status.value
+
+    async def answer(self, answer_id: int) -> Answer | None:
+        """One answer by its number."""
+        async with self._sessions() as session:
+            row = await session.get(AnswerRow, answer_id)
+            return answer_record(row) if row is not None else None
+
+    async def inbound_message(self, inbound_id: int) -> InboundMessage | None:
+        """One stored message, as it was received."""
+        async with self._sessions() as session:
+            row = await session.get(InboundRow, inbound_id)
+            return inbound_record(row) if row is not None else None

@@ -205,6 +205,8 @@ class AnswerRow(Base):
     received_at: Mapped[datetime]
     reading: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(STATE))
+    # Why the intake gave it that status (agenda.intake.Reason), for the review.
+    reason: Mapped[str | None] = mapped_column(String(STATE))
     # One answer per stored message: reading it again after a crash replaces, not adds.
     inbound_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True

@@ -368,13 +368,16 @@ def test_every_telegram_text_renders(group: Group, name: str) -> None:
         "version": 3,
         "approved": False,
         "still_needed": ("hm@lo-djursland.example.org",),
+        "late": False,
+        "deadline": MEETING.call_deadline,
+        "revision": None,
     }
     text = RENDER.telegram_text(name, group, **context)
     assert text and "{{" not in text and "\n\n\n" not in text
 
 
 def test_the_telegram_echo_names_who_gets_the_ball() -> None:
-    text = RENDER.telegram_text("echo", GROUP, reading=_reading(), meeting=MEETING)
+    text = RENDER.chat_echo(GROUP, MEETING, _reading())
     assert "bolden går til Business Djursland" in text
     assert "bolden bliver hos Dansk Byggeri" in text
 

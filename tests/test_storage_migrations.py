@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
-from alembic.script import ScriptDirectory
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -79,5 +79,5 @@ def test_migration_scripts_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
     shipped = sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py"))
-    assert shipped[:2] == ["0001_initial.py", "0002_call_deadline.py"]
+    assert shipped[:2] == ["0001_initial.py", "0002_deadline_and_reason.py"]
     assert shipped[-1].startswith(HEAD)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from agenda.addresses import plus_address
+from agenda.errors import WorkflowError
 from agenda.model import Group, Meeting
 from agenda.records import Answer, AnswerStatus, Call, OutboxStatus
 from agenda.schedule import answered_partners, due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
-from partnerdesk.usecases.common import audit, call_message_id, queue_mail, token_for
+from partnerdesk.usecases.common import (
+    as_called,
+    audit,
+    call_message_id,
+    queue_mail,
+    token_for,
+)
 
 
 @dataclass(frozen=True)
@@ -19,15 +27,49 @@ class Opened:
 
     call: Call
     mails_queued: int
+    # The call was open already; nothing new was sent.
+    already_open: bool = False
+    deadline: datetime | None = None
 
 
-async def open_call(app: App, group: Group, meeting: Meeting, *, actor: str = "cli") -> Opened:
-    """Open the call: every contact of every partner gets the call with its reply token."""
+class DeadlineError(WorkflowError):
+    """A call cannot be opened with this deadline: it has passed, or is after the meeting."""
+
+    def __init__(self, meeting: Meeting, deadline: datetime, *, passed: bool) -> None:
+        what = "has passed" if passed else "is not before the meeting"
+        super().__init__(f"the deadline {deadline:%Y-%m-%d %H:%M} of '{meeting.id}' {what}")
+        self.meeting = meeting
+        self.deadline = deadline
+        self.passed = passed
+
+
+async def open_call(
+    app: App,
+    group: Group,
+    meeting: Meeting,
+    *,
+    deadline: datetime | None = None,
+    actor: str = "cli",
+) -> Opened:
+    """Open the call: every contact of every partner gets the call with its reply token.
+
+    A call whose deadline has passed is refused: partners would get a date in the past and
+    the call would close at once. A new deadline may be given instead of the group file's.
+    """
     call = await app.store.get_call(group.slug, meeting.id) or Call(group.slug, meeting.id)
+    if call.state is CallState.OPEN and deadline is None:
+        return Opened(call, 0, already_open=True, deadline=call.deadline_for(meeting))
+    effective = deadline or call.deadline_for(meeting)
+    if effective <= app.clock():
+        raise DeadlineError(meeting, effective, passed=True)
+    if effective >= meeting.starts_at:
+        raise DeadlineError(meeting, effective, passed=False)
     if call.state is not CallState.OPEN:
         call = replace(call, state=advance(call.state, CallEvent.OPEN), opened_at=app.clock())
-        await app.store.save_call(call)
-        await audit(app, group, "call.opened", actor, meeting.id)
+    call = replace(call, deadline=deadline or call.deadline)
+    await app.store.save_call(call)
+    await audit(app, group, "call.opened", actor, meeting.id, deadline=effective.isoformat())
+    meeting = as_called(meeting, call)
     queued = 0
     # Re-running is safe: each message has a deterministic Message-ID and is queued once.
     for partner in group.partners:
@@ -46,7 +88,7 @@ async def open_call(app: App, group: Group, meeting: Meeting, *, actor: str = "c
                 token=token,
                 reply_to=reply_to,
             )
-    return Opened(call=call, mails_queued=queued)
+    return Opened(call=call, mails_queued=queued, deadline=effective)
 
 
 async def send_due_reminders(app: App, group: Group, meeting: Meeting) -> int:
@@ -54,6 +96,7 @@ async def send_due_reminders(app: App, group: Group, meeting: Meeting) -> int:
     call = await app.store.get_call(group.slug, meeting.id)
     if call is None or call.state is not CallState.OPEN:
         return 0
+    meeting = as_called(meeting, call)
     now = app.clock()
     offsets = due_reminders(meeting, app.settings.reminder_days, now)
     if not offsets:
@@ -141,3 +184,16 @@ async def call_status(app: App, group: Group, meeting: Meeting) -> list[PartnerS
             )
         )
     return rows
+
+
+async def outbox_state(app: App, group: Group, meeting: Meeting) -> tuple[int, int]:
+    """How many of the call's messages wait to be sent, and how many could not be delivered."""
+    waiting = await app.store.outbox(
+        [OutboxStatus.PENDING, OutboxStatus.SENDING], group=group.slug, limit=100_000
+    )
+    failed = await app.store.outbox([OutboxStatus.FAILED], group=group.slug, limit=100_000)
+    mine = meeting.id
+    return (
+        sum(e.meeting == mine for e in waiting),
+        sum(e.meeting == mine for e in failed),
+    )

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 
 from agenda.errors import NotAllowedError, PartnerdeskError
 from agenda.model import Group, Meeting
-from agenda.reading import Channel, Reading
-from agenda.records import Answer, AnswerStatus, InboundMessage, OutboxEntry
+from agenda.reading import Channel
+from agenda.records import InboundMessage, OutboxEntry
 from agenda.workflow import CallState
 from bot.telegram import ChatMessage
 from partnerdesk.app import App
-from partnerdesk.parsing import parse_message
 
 log = logging.getLogger(__name__)
 
@@ -82,59 +80,6 @@ async def queue_chat(
         next_attempt_at=app.clock(),
     )
     return await app.store.enqueue(entry) is not None
-
-
-@dataclass(frozen=True)
-class ChatOutcome:
-    """What reading one chat message led to."""
-
-    held: bool
-
-
-async def handle_chat(app: App, inbound: InboundMessage) -> ChatOutcome:
-    """Read a stored chat message, keep the answer, and say in the chat what was understood."""
-    data = json.loads(inbound.raw.decode("utf-8"))
-    username: str | None = data.get("username")
-    chat_id = str(data["chat_id"])
-    group = _group_of(app, username)
-    if group is None:
-        return ChatOutcome(held=True)
-    reading: Reading = parse_message(
-        group,
-        str(data.get("text", "")).encode("utf-8"),
-        channel=Channel.TELEGRAM,
-        sender=f"@{username}" if username else None,
-    )
-    meeting = await _open_meeting(app, group, (CallState.OPEN,))
-    late = meeting is None
-    if late:
-        meeting = await _open_meeting(
-            app, group, (CallState.CLOSED, CallState.DRAFTED, CallState.APPROVED)
-        )
-    if reading.partner is None:
-        status = AnswerStatus.HELD
-    elif late:
-        status = AnswerStatus.LATE
-    else:
-        status = AnswerStatus.REVIEW if reading.confidence < 0.6 else AnswerStatus.ACCEPTED
-    answer_id = await app.store.save_answer(
-        Answer(
-            group=group.slug,
-            meeting=meeting.id if meeting else None,
-            channel=Channel.TELEGRAM,
-            sender=f"@{username}" if username else chat_id,
-            received_at=inbound.received_at,
-            reading=reading,
-            inbound_id=inbound.id,
-            status=status,
-        )
-    )
-    if status is AnswerStatus.HELD:
-        text = app.renderer.telegram_text("held", group)
-    else:
-        text = app.renderer.telegram_text("echo", group, reading=reading, meeting=meeting)
-    await queue_chat(app, group, meeting, chat_id, text, f"echo-{answer_id}")
-    return ChatOutcome(held=status is AnswerStatus.HELD)
 
 
 async def chat_command(app: App, command: str, message: ChatMessage) -> str | None:

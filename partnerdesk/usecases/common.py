@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from agenda.addresses import domain_of, message_id
@@ -99,6 +100,13 @@ async def require_call(app: App, group: Group, meeting: Meeting) -> Call:
             f"run: partnerdesk call open --meeting {meeting.id}"
         )
     return call
+
+
+def as_called(meeting: Meeting, call: Call | None) -> Meeting:
+    """The meeting with the deadline its call was opened with (the group file's by default)."""
+    if call is None or call.deadline is None:
+        return meeting
+    return replace(meeting, call_deadline=call.deadline)
 
 
 def local(group: Group, moment: datetime) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from agenda.addresses import plus_address
 from agenda.agenda import Agenda
@@ -24,6 +24,27 @@ async def close_call(app: App, group: Group, meeting: Meeting, *, actor: str = "
         await app.store.save_call(call)
         await audit(app, group, "call.closed", actor, meeting.id)
     return call
+
+
+@dataclass(frozen=True)
+class Closed:
+    """A call closed, its draft compiled and sent to the chair."""
+
+    call: Call
+    agenda: Agenda
+    mails_queued: int
+
+
+async def close_and_draft(
+    app: App, group: Group, meeting: Meeting, *, actor: str = "cli"
+) -> Closed:
+    """Close the call, compile the draft and send it to the chair: the same by hand as at the
+    deadline."""
+    call = await close_call(app, group, meeting, actor=actor)
+    agenda, _ = await draft_agenda(app, group, meeting, actor=actor)
+    queued = await send_draft_to_chairs(app, group, meeting, agenda)
+    call = await require_call(app, group, meeting)
+    return Closed(call=call, agenda=agenda, mails_queued=queued)
 
 
 async def draft_agenda(

@@ -1,11 +1,16 @@
-"""Decide whom an inbound e-mail is from, which call it answers, and whether to trust it."""
+"""Decide whom an inbound message is from, which call it answers, and whether to trust it.
+
+Each channel has its own way to tell who wrote (an address and a reply token, a chat
+account); every channel ends in the same Route, which the one intake then decides on.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, replace
 
-from agenda.addresses import domain_of, plus_address, token_from_address, tokens_in_message_ids
+from agenda.addresses import plus_address, token_from_address, tokens_in_message_ids
 from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind, Reading
 from agenda.records import Attachment, ReplyToken
@@ -22,16 +27,20 @@ class Route:
     """Where an inbound message belongs and what it says."""
 
     sender: str
+    channel: Channel = Channel.EMAIL
     group: Group | None = None
     meeting: Meeting | None = None
     token: ReplyToken | None = None
     reading: Reading | None = None
     message_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
-    late: bool = False
     ignore: bool = False
     bounced: tuple[str, ...] = ()
     approval: bool | None = None
+    # A reply token that does not belong to the sender: held, naming both.
+    token_mismatch: bool = False
+    # Where a chat answer is echoed.
+    chat_id: str | None = None
 
     @property
     def reply_to(self) -> str | None:
@@ -56,14 +65,12 @@ async def route_email(app: App, raw: bytes) -> Route:
     if group is None:
         return Route(sender=sender, token=token, message_id=decoded.message_id)
     reading = parse_message(group, raw, channel=Channel.EMAIL, sender=sender)
-    reading = replace(reading, partner=_trusted_partner(group, token, reading, sender))
+    partner = _trusted_partner(group, token, reading, sender)
+    # A token that belongs to someone else is held; a token we never issued (a reply to
+    # another installation's mail, a guess) proves nothing, so the sender alone decides.
+    mismatch = reading.kind is MessageKind.REPLY and _token_mismatch(group, token, sender)
+    reading = replace(reading, partner=None if mismatch else partner)
     meeting = await _meeting_for(app, group, token)
-    late = False
-    if meeting is not None:
-        call = await app.store.get_call(group.slug, meeting.id)
-        late = (call is not None and call.state is not CallState.OPEN) or (
-            app.clock() >= meeting.call_deadline
-        )
     approval = None
     if token is not None and token.purpose == "draft":
         contact = group.contact_by_email(sender)
@@ -78,9 +85,9 @@ async def route_email(app: App, raw: bytes) -> Route:
         attachments=tuple(
             Attachment(a.filename, a.content_type, a.data) for a in decoded.attachments
         ),
-        late=late,
         bounced=decoded.bounced_recipients,
         approval=approval,
+        token_mismatch=mismatch,
     )
 
 
@@ -91,14 +98,15 @@ def _is_our_own(app: App, decoded: DecodedMessage) -> bool:
 
 
 async def _find_token(app: App, decoded: DecodedMessage) -> ReplyToken | None:
-    candidates: list[str] = []
+    """The reply token the message carries in its address or quotes, if we issued it."""
+    addressed: list[str] = []
     for group in app.groups.values():
         for address in decoded.to_addresses:
             token = token_from_address(address, group.reply_address)
             if token:
-                candidates.append(token)
-    candidates += tokens_in_message_ids([decoded.in_reply_to or "", *decoded.references])
-    for candidate in candidates:
+                addressed.append(token)
+    quoted = tokens_in_message_ids([decoded.in_reply_to or "", *decoded.references])
+    for candidate in addressed + quoted:
         found = await app.store.find_token(candidate)
         if found is not None and found.group in app.groups:
             return found
@@ -120,17 +128,27 @@ def _group_for(app: App, token: ReplyToken | None, sender: str) -> Group | None:
 def _trusted_partner(
     group: Group, token: ReplyToken | None, reading: Reading, sender: str
 ) -> str | None:
-    """Only a registered contact, or the token's partner's own domain, speaks for a partner."""
+    """Only a registered contact speaks for a partner; a token alone proves nothing."""
     if reading.kind is MessageKind.BOUNCE:
         return None
     registered = group.contact_by_email(sender)
-    if registered is not None:
-        return registered[0].slug
-    if token is not None:
-        partner = group.partner(token.partner)
-        if partner is not None and domain_of(sender) in partner.domains:
-            return partner.slug
-    return None
+    return registered[0].slug if registered is not None else None
+
+
+def _token_mismatch(group: Group, token: ReplyToken | None, sender: str) -> bool:
+    """A token of one partner used by another partner's contact, or by an unknown address."""
+    if token is None or token.group != group.slug:
+        return False
+    registered = group.contact_by_email(sender)
+    return registered is None or registered[0].slug != token.partner
+
+
+def token_partner_name(group: Group, route: Route) -> str | None:
+    """The partner the route's token was issued to, for the secretariat's review."""
+    if route.token is None:
+        return None
+    partner = group.partner(route.token.partner)
+    return partner.name if partner else route.token.partner
 
 
 async def _meeting_for(app: App, group: Group, token: ReplyToken | None) -> Meeting | None:
@@ -141,3 +159,39 @@ async def _meeting_for(app: App, group: Group, token: ReplyToken | None) -> Meet
     meetings = [m for c in calls if (m := group.meeting(c.meeting)) is not None]
     upcoming = sorted((m for m in meetings if m.starts_at >= now), key=lambda m: m.starts_at)
     return upcoming[0] if upcoming else None
+
+
+def chat_fields(raw: bytes) -> tuple[str | None, str, str]:
+    """(username, chat id, text) of a stored chat message."""
+    data = json.loads(raw.decode("utf-8"))
+    username = data.get("username") or None
+    return username, str(data["chat_id"]), str(data.get("text", ""))
+
+
+async def route_chat(app: App, raw: bytes) -> Route:
+    """A chat message: the account says who wrote; the call is the group's current one."""
+    username, chat_id, text = chat_fields(raw)
+    sender = f"@{username}" if username else chat_id
+    group = _group_of_chat(app, username)
+    if group is None:
+        return Route(sender=sender, channel=Channel.TELEGRAM, chat_id=chat_id)
+    reading = parse_message(
+        group, text.encode("utf-8"), channel=Channel.TELEGRAM, sender=sender if username else None
+    )
+    return Route(
+        sender=sender,
+        channel=Channel.TELEGRAM,
+        group=group,
+        meeting=await _meeting_for(app, group, None),
+        reading=reading,
+        chat_id=chat_id,
+    )
+
+
+def _group_of_chat(app: App, username: str | None) -> Group | None:
+    if username:
+        for group in app.groups.values():
+            if group.contact_by_telegram(username):
+                return group
+    # An unknown account of a one-group deployment is held in that group for its secretariat.
+    return next(iter(app.groups.values())) if len(app.groups) == 1 else None

@@ -10,7 +10,8 @@ from agenda.schedule import is_past_deadline
 from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.usecases.calls import send_due_reminders
-from partnerdesk.usecases.drafting import close_call, draft_agenda, send_draft_to_chairs
+from partnerdesk.usecases.common import as_called
+from partnerdesk.usecases.drafting import close_and_draft
 from partnerdesk.usecases.ingest import fetch_mail, process_inbound
 from partnerdesk.usecases.outbox import deliver_outbox
 
@@ -53,10 +54,8 @@ async def tick(app: App) -> TickReport:
             meeting = group.meeting(call.meeting)
             if meeting is None or call.state is not CallState.OPEN:
                 continue
-            if is_past_deadline(meeting, now):
-                await close_call(app, group, meeting, actor="scheduler")
-                agenda, _ = await draft_agenda(app, group, meeting, actor="scheduler")
-                await send_draft_to_chairs(app, group, meeting, agenda)
+            if is_past_deadline(as_called(meeting, call), now):
+                await close_and_draft(app, group, meeting, actor="scheduler")
                 report.closed.append(f"{group.slug}/{meeting.id}")
             else:
                 report.reminders += await send_due_reminders(app, group, meeting)

@@ -1,4 +1,4 @@
-"""A call may carry a deadline of its own (opened again after the group file's passed).
+"""A call's own deadline (opened anew after the group file's passed); why an answer waits.
 
 Revision ID: 0002
 Revises: 0001
@@ -22,9 +22,13 @@ def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table("calls") as batch:
         batch.add_column(sa.Column("deadline", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("answers") as batch:
+        batch.add_column(sa.Column("reason", sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
     """Undo this revision."""
+    with op.batch_alter_table("answers") as batch:
+        batch.drop_column("reason")
     with op.batch_alter_table("calls") as batch:
         batch.drop_column("deadline")

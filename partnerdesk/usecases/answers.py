@@ -1,0 +1,151 @@
+"""The secretariat's review: read one answer, give it to a partner, drop it, read it again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from agenda.errors import NotFoundError, WorkflowError
+from agenda.model import Group, Meeting
+from agenda.reading import Channel
+from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
+from agenda.workflow import CallState
+from partnerdesk.app import App
+from partnerdesk.usecases.common import audit
+from partnerdesk.usecases.intake import Taken, take_in
+from partnerdesk.usecases.routing import chat_fields
+
+# What the secretariat is asked to look at.
+TO_REVIEW = (AnswerStatus.HELD, AnswerStatus.REVIEW, AnswerStatus.LATE)
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """One answer as the secretariat reads it."""
+
+    answer: Answer
+    subject: str
+    attachments: tuple[str, ...]
+
+
+async def find_answer(app: App, group: Group, answer_id: int) -> Answer:
+    """The group's answer with this number, or one sentence saying there is none."""
+    answer = await app.store.answer(answer_id)
+    if answer is None or answer.group != group.slug:
+        raise NotFoundError(f"there is no answer {answer_id} in '{group.slug}'")
+    return answer
+
+
+async def _message(app: App, answer: Answer) -> InboundMessage:
+    found = None
+    if answer.inbound_id is not None:
+        found = await app.store.inbound_message(answer.inbound_id)
+    if found is None:
+        raise NotFoundError(f"the message behind answer {answer.id} is no longer kept")
+    return found
+
+
+def subject_of(message: InboundMessage) -> str:
+    """The subject line of an e-mail, or the chat text's first line."""
+    if message.channel is Channel.TELEGRAM:
+        _, _, text = chat_fields(message.raw)
+        return (text.strip().splitlines() or [""])[0][:80]
+    from mail.mime import MessageError, read_message
+
+    try:
+        return read_message(message.raw).subject
+    except MessageError:
+        return ""
+
+
+async def show_answer(app: App, group: Group, answer_id: int) -> AnswerView:
+    """One answer in full: who sent it, its subject, how it was read, its files."""
+    answer = await find_answer(app, group, answer_id)
+    message = await _message(app, answer)
+    names = tuple(n for p in answer.reading.proposals for n in p.attachments)
+    return AnswerView(answer=answer, subject=subject_of(message), attachments=names)
+
+
+async def review_list(app: App, group: Group, meeting: Meeting) -> list[AnswerView]:
+    """Held, uncertain and late answers to a call, and held ones tied to no call."""
+    answers = await app.store.answers(group.slug, meeting.id)
+    unrouted = [a for a in await app.store.answers(group.slug) if a.meeting is None]
+    views: list[AnswerView] = []
+    for answer in answers + unrouted:
+        if answer.status not in TO_REVIEW:
+            continue
+        message = None
+        if answer.inbound_id is not None:
+            message = await app.store.inbound_message(answer.inbound_id)
+        subject = subject_of(message) if message else ""
+        views.append(AnswerView(answer=answer, subject=subject, attachments=()))
+    return views
+
+
+async def review_is_over(app: App, group: Group, meeting: Meeting) -> bool:
+    """Whether the call is published, so what was not taken up can no longer reach it."""
+    call = await app.store.get_call(group.slug, meeting.id)
+    return call is not None and call.state is CallState.PUBLISHED
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """An answer given to a partner by the secretariat."""
+
+    taken: Taken
+    # The sender is not a registered contact of that partner: add them to the group file.
+    unregistered: bool
+
+
+async def assign_answer(
+    app: App, group: Group, answer_id: int, partner_slug: str, *, actor: str
+) -> Assigned:
+    """Count a held answer for a partner; its sender hears what was understood."""
+    partner = group.partner(partner_slug)
+    if partner is None:
+        known = ", ".join(p.slug for p in group.partners)
+        raise NotFoundError(f"'{partner_slug}' is no partner of '{group.slug}'; one of: {known}")
+    answer = await find_answer(app, group, answer_id)
+    if answer.status is AnswerStatus.SUPERSEDED:
+        raise WorkflowError(f"answer {answer_id} was replaced by a newer answer")
+    message = await _message(app, answer)
+    taken = await take_in(app, message, assigned=partner.slug)
+    await app.store.mark_inbound(_id(message), taken.status)
+    await audit(
+        app,
+        group,
+        "answer.assigned",
+        actor,
+        answer.meeting,
+        answer=answer_id,
+        partner=partner.slug,
+        sender=answer.sender,
+    )
+    registered = group.contact_by_email(answer.sender) or group.contact_by_telegram(answer.sender)
+    unregistered = registered is None or registered[0].slug != partner.slug
+    return Assigned(taken=taken, unregistered=unregistered)
+
+
+async def dismiss_answer(app: App, group: Group, answer_id: int, *, actor: str) -> Answer:
+    """Nothing for the agenda: the answer is kept, and no longer asks for attention."""
+    answer = await find_answer(app, group, answer_id)
+    await app.store.set_answer_status(answer_id, AnswerStatus.DISMISSED)
+    if answer.inbound_id is not None:
+        await app.store.mark_inbound(answer.inbound_id, InboundStatus.DONE)
+    await audit(app, group, "answer.dismissed", actor, answer.meeting, answer=answer_id)
+    return replace(answer, status=AnswerStatus.DISMISSED)
+
+
+async def reread_answer(app: App, group: Group, answer_id: int, *, actor: str) -> Taken:
+    """Read the kept message again, after the reader or the group file improved."""
+    answer = await find_answer(app, group, answer_id)
+    message = await _message(app, answer)
+    # A partner the secretariat assigned stays assigned.
+    taken = await take_in(app, message, assigned=answer.partner)
+    await app.store.mark_inbound(_id(message), taken.status)
+    await audit(app, group, "answer.reread", actor, answer.meeting, answer=answer_id)
+    return taken
+
+
+def _id(message: InboundMessage) -> int:
+    assert message.id is not None
+    return message.id

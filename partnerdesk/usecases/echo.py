@@ -1,0 +1,91 @@
+"""Tell the sender what was understood, on the channel the answer came by."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agenda.records import Answer, AnswerStatus
+from agenda.revisions import Revision
+from partnerdesk.app import App
+from partnerdesk.usecases.common import queue_mail
+from partnerdesk.usecases.routing import Route
+
+
+async def echo(
+    app: App, route: Route, answer: Answer, *, deadline: datetime | None, revision: Revision
+) -> None:
+    """The echo of one answer: what we read, what it replaced, and whether it came late."""
+    if route.chat_id is not None:
+        await _echo_chat(app, route, answer, deadline=deadline, revision=revision)
+    else:
+        await _echo_mail(app, route, answer, deadline=deadline, revision=revision)
+
+
+async def _echo_chat(
+    app: App, route: Route, answer: Answer, *, deadline: datetime | None, revision: Revision
+) -> None:
+    from partnerdesk.usecases.chat import queue_chat
+
+    group = route.group
+    assert group is not None and route.chat_id is not None
+    if answer.status is AnswerStatus.HELD:
+        text = app.renderer.telegram_text("held", group)
+    else:
+        text = app.renderer.chat_echo(
+            group,
+            route.meeting,
+            answer.reading,
+            deadline=deadline,
+            late=answer.status is AnswerStatus.LATE,
+            revision=revision,
+        )
+    await queue_chat(app, group, route.meeting, route.chat_id, text, f"echo-{answer.id}")
+
+
+async def _echo_mail(
+    app: App, route: Route, answer: Answer, *, deadline: datetime | None, revision: Revision
+) -> None:
+    group = route.group
+    assert group is not None
+    if answer.status is AnswerStatus.HELD:
+        day = app.clock().strftime("%Y%m%d")
+        # One notice per sender and day, however many messages they send.
+        await queue_mail(
+            app,
+            group,
+            meeting=route.meeting,
+            purpose="held",
+            key=day,
+            to=route.sender,
+            rendered=app.renderer.held_notice(group, route.sender),
+            in_reply_to=route.message_id,
+        )
+        return
+    partner = group.partner(answer.partner or "")
+    if partner is None or route.meeting is None:
+        return
+    contact = next(
+        (c for c in partner.contacts if c.email == route.sender.lower()), partner.contacts[0]
+    )
+    await queue_mail(
+        app,
+        group,
+        meeting=route.meeting,
+        purpose="echo",
+        key=str(answer.id),
+        to=route.sender,
+        rendered=app.renderer.echo_mail(
+            group,
+            route.meeting,
+            partner,
+            contact,
+            answer.reading,
+            deadline=deadline,
+            late=answer.status is AnswerStatus.LATE,
+            revision=revision,
+        ),
+        token=route.token.token if route.token else None,
+        reply_to=route.reply_to,
+        in_reply_to=route.message_id,
+        references=(route.message_id,) if route.message_id else (),
+    )

@@ -1,0 +1,140 @@
+"""The one intake: every answer, whatever its channel, is routed, read, decided and echoed.
+
+The raw message is stored before this runs (by the mail fetcher or the chat handler), so a
+crash anywhere here means the message is simply taken in again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from agenda.intake import Decision, IntakeFacts, decide
+from agenda.model import Group, Meeting
+from agenda.reading import Channel, MessageKind, Reading
+from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
+from agenda.revisions import STANDING, Revision, revision, superseded
+from agenda.workflow import CallState
+from partnerdesk.app import App
+from partnerdesk.usecases.attachments import keep_attachments
+from partnerdesk.usecases.common import audit
+from partnerdesk.usecases.routing import Route, route_chat, route_email
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What the intake made of one message."""
+
+    status: InboundStatus
+    answer: Answer | None = None
+    decision: Decision | None = None
+
+
+async def take_in(app: App, message: InboundMessage, *, assigned: str | None = None) -> Taken:
+    """Route, read, decide and echo one stored message.
+
+    assigned names the partner the secretariat gave the message to; it counts for them
+    whoever sent it.
+    """
+    assert message.id is not None
+    if message.channel is Channel.TELEGRAM:
+        route = await route_chat(app, message.raw)
+    else:
+        route = await route_email(app, message.raw)
+    if route.ignore:
+        return Taken(InboundStatus.DONE)
+    if route.group is None or route.reading is None:
+        log.warning("message %s matches no group; held for the secretariat", message.id)
+        return Taken(InboundStatus.HELD)
+    group = route.group
+    if assigned is not None and group.partner(assigned) is not None:
+        reading = replace(route.reading, partner=assigned)
+        route = replace(route, reading=reading, token_mismatch=False)
+    reading = await _with_attachments(app, message.id, route)
+    deadline, state = await _call_facts(app, group, route.meeting)
+    answer = Answer(
+        group=group.slug,
+        meeting=route.meeting.id if route.meeting else None,
+        channel=route.channel,
+        sender=route.sender,
+        received_at=message.received_at,
+        reading=reading,
+        inbound_id=message.id,
+    )
+    earlier = await _earlier(app, answer)
+    change = revision(earlier, answer)
+    decision = decide(
+        IntakeFacts(
+            kind=reading.kind,
+            partner=reading.partner,
+            confidence=reading.confidence,
+            # Taking an earlier item back is an answer too, though nothing new is proposed.
+            is_answer=reading.is_answer or bool(change.replaced),
+            received_at=message.received_at,
+            call_state=state,
+            deadline=deadline,
+            token_mismatch=route.token_mismatch,
+        )
+    )
+    answer = replace(answer, status=decision.status, reason=decision.reason.value)
+    answer = replace(answer, id=await app.store.save_answer(answer))
+    if reading.kind is MessageKind.BOUNCE:
+        await audit(
+            app, group, "contact.bounced", "mail", answer.meeting, addresses=list(route.bounced)
+        )
+    if route.approval is not None:
+        from partnerdesk.usecases.approve import approve_by_mail
+
+        await approve_by_mail(app, route, answer)
+        return Taken(InboundStatus.DONE, answer, decision)
+    if decision.status in STANDING:
+        await _mark_superseded(app, [*earlier, answer])
+    else:
+        change = Revision()
+    if reading.kind is MessageKind.REPLY:
+        from partnerdesk.usecases.echo import echo
+
+        await echo(app, route, answer, deadline=deadline, revision=change)
+    status = InboundStatus.HELD if decision.status is AnswerStatus.HELD else InboundStatus.DONE
+    return Taken(status, answer, decision)
+
+
+async def _with_attachments(app: App, inbound_id: int, route: Route) -> Reading:
+    reading = route.reading
+    assert reading is not None
+    names = await keep_attachments(app, inbound_id, route.attachments)
+    if names and len(reading.proposals) == 1 and not reading.proposals[0].attachments:
+        # Files sent with a single proposal belong to it; with several, the reader decides.
+        first = reading.proposals[0]
+        reading = replace(reading, proposals=(replace(first, attachments=names),))
+    return reading
+
+
+async def _call_facts(
+    app: App, group: Group, meeting: Meeting | None
+) -> tuple[datetime | None, CallState | None]:
+    if meeting is None:
+        return None, None
+    call = await app.store.get_call(group.slug, meeting.id)
+    if call is None:
+        return meeting.call_deadline, None
+    return call.deadline_for(meeting), call.state
+
+
+async def _earlier(app: App, answer: Answer) -> list[Answer]:
+    """The partner's other answers to the same call (not this message's own, if read before)."""
+    if answer.partner is None or answer.meeting is None:
+        return []
+    return [
+        a
+        for a in await app.store.answers(answer.group, answer.meeting)
+        if a.partner == answer.partner and a.inbound_id != answer.inbound_id
+    ]
+
+
+async def _mark_superseded(app: App, answers: list[Answer]) -> None:
+    for answer_id in superseded(answers):
+        await app.store.set_answer_status(answer_id, AnswerStatus.SUPERSEDED)
