@@ -55,7 +55,7 @@ class Edit:
 def key_at(agenda: Agenda, number: int) -> str:
     """The key of the item printed with this number."""
     if not 1 <= number <= len(agenda.items):
-        raise NotFoundError(f"the agenda has no item {number} (it has 1 to {len(agenda.items)})")
+        raise NotFoundError("no_item", number=number, count=len(agenda.items))
     return agenda.items[number - 1].key
 
 
@@ -80,12 +80,12 @@ def _find(items: list[AgendaItem], key: str) -> int:
     for n, item in enumerate(items):
         if item.key == key:
             return n
-    raise NotFoundError(f"no agenda item '{key}'")
+    raise NotFoundError("no_item_key", key=key)
 
 
 def _movable(item: AgendaItem) -> None:
     if item.kind in _FIXED:
-        raise WorkflowError("the standard items stay where they are")
+        raise WorkflowError("standard_item_fixed")
 
 
 def _apply(items: list[AgendaItem], edit: Edit) -> list[AgendaItem]:
@@ -110,7 +110,7 @@ def _apply(items: list[AgendaItem], edit: Edit) -> list[AgendaItem]:
         return items
     if action == "set":
         if edit.field not in _FIELDS:
-            raise WorkflowError(f"field must be one of {', '.join(_FIELDS)}")
+            raise WorkflowError("unknown_field", field=edit.field)
         if edit.field == "title":
             items[n] = replace(item, title=edit.value or item.title)
         else:
@@ -125,7 +125,7 @@ def _apply(items: list[AgendaItem], edit: Edit) -> list[AgendaItem]:
         return [i for k, i in enumerate(items) if k != m]
     if action == "split":
         if len(item.contributions) < 2:
-            raise WorkflowError(f"item '{item.key}' is not a merge of several proposals")
+            raise WorkflowError("not_merged", title=item.title)
         parts = [
             replace(
                 item,
@@ -140,7 +140,7 @@ def _apply(items: list[AgendaItem], edit: Edit) -> list[AgendaItem]:
             for k, c in enumerate(item.contributions)
         ]
         return items[:n] + parts + items[n + 1 :]
-    raise WorkflowError(f"unknown edit '{action}'")
+    raise WorkflowError("unknown_edit", action=action)
 
 
 def _set_text(item: AgendaItem, name: str, value: str | None) -> AgendaItem:

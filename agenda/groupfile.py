@@ -32,33 +32,33 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
 
-    def fail(self, where: str, what: str) -> GroupFileError:
-        return GroupFileError(f"{self.source}: {where}: {what}")
+    def fail(self, where: str, sentence: str, /, **params: object) -> GroupFileError:
+        return GroupFileError(sentence, source=self.source, where=where, **params)
 
     def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
         value = data.get(key)
         if not isinstance(value, dict):
-            raise self.fail(f"[{key}]", "the section is missing")
+            raise self.fail(f"[{key}]", "group_section_missing")
         return value
 
     def text(self, data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
         value = data.get(key, "")
         if not isinstance(value, str):
-            raise self.fail(where, f"'{key}' must be text")
+            raise self.fail(where, "group_not_text", key=key)
         if required and not value.strip():
-            raise self.fail(where, f"'{key}' is missing")
+            raise self.fail(where, "group_value_missing", key=key)
         return value.strip()
 
     def email(self, data: dict[str, Any], key: str, where: str) -> str:
         value = self.text(data, key, where)
         if not _EMAIL.match(value):
-            raise self.fail(where, f"'{value}' is not an e-mail address")
+            raise self.fail(where, "group_not_email", value=value)
         return value.lower()
 
     def slug(self, data: dict[str, Any], where: str) -> str:
         value = self.text(data, "slug", where)
         if not _SLUG.match(value):
-            raise self.fail(where, f"slug '{value}' may hold only a-z, 0-9 and '-'")
+            raise self.fail(where, "group_bad_slug", value=value)
         return value
 
     def sdgs(self, data: dict[str, Any], where: str) -> tuple[int, ...]:
@@ -66,7 +66,7 @@ class _Reader:
         if not isinstance(value, list) or not all(
             isinstance(n, int) and n in _SDG_RANGE for n in value
         ):
-            raise self.fail(where, "'sdgs' must be a list of goal numbers from 1 to 17")
+            raise self.fail(where, "group_bad_sdgs")
         return tuple(value)
 
     def moment(self, data: dict[str, Any], key: str, where: str, tz: ZoneInfo) -> datetime:
@@ -75,9 +75,9 @@ class _Reader:
             try:
                 value = datetime.fromisoformat(value)
             except ValueError:
-                raise self.fail(where, f"'{key}' is not a date and time") from None
+                raise self.fail(where, "group_not_moment", key=key) from None
         if not isinstance(value, datetime):
-            raise self.fail(where, f"'{key}' must be a date and time, e.g. 2026-12-08T14:00")
+            raise self.fail(where, "group_moment_needed", key=key)
         # A time without an offset is local to the group.
         return value if value.tzinfo else value.replace(tzinfo=tz)
 
@@ -88,19 +88,24 @@ def parse_group(text: str, source: str = "<group file>") -> Group:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise GroupFileError(f"{source}: is not valid TOML ({exc})") from None
+        # tomllib's own words are English; the place in the file is what the reader needs.
+        at = re.search(r"line (\d+), column (\d+)", str(exc))
+        line, column = at.groups() if at else ("?", "?")
+        raise GroupFileError(
+            "group_file_not_toml", source=source, line=line, column=column
+        ) from None
     g = r.table(data, "group")
     language = r.text(g, "language", "[group]", required=False) or "da"
     if language not in {lang.value for lang in Language}:
-        raise r.fail("[group]", f"language '{language}' is not one of da, en")
+        raise r.fail("[group]", "group_bad_language", value=language)
     tz_name = r.text(g, "timezone", "[group]", required=False) or "Europe/Copenhagen"
     try:
         tz = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise r.fail("[group]", f"timezone '{tz_name}' is unknown") from None
+        raise r.fail("[group]", "group_bad_timezone", value=tz_name) from None
     approvals = g.get("approvals_required", 1)
     if approvals not in (1, 2):
-        raise r.fail("[group]", "approvals_required must be 1 or 2")
+        raise r.fail("[group]", "group_bad_approvals")
     s = r.table(data, "secretariat")
     secretariat = Secretariat(
         name=r.text(s, "name", "[secretariat]"), email=r.email(s, "email", "[secretariat]")
@@ -131,50 +136,46 @@ def load_group(path: str | Path) -> Group:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise GroupFileError(f"{p}: the group file does not exist") from None
+        raise GroupFileError("group_file_missing", source=str(p)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise GroupFileError(f"{p}: the group file cannot be read ({exc})") from None
+        raise GroupFileError("group_file_unreadable", source=str(p), detail=str(exc)) from None
     return parse_group(text, str(p))
 
 
 def _partners(r: _Reader, data: dict[str, Any]) -> tuple[Partner, ...]:
     raw = data.get("partners", [])
     if not isinstance(raw, list) or not raw:
-        raise r.fail("[[partners]]", "the group has no partners")
+        raise r.fail("[[partners]]", "group_no_partners")
     partners: list[Partner] = []
     seen_slugs: set[str] = set()
     seen_emails: dict[str, str] = {}
     seen_telegram: dict[str, str] = {}
     for n, entry in enumerate(raw, 1):
-        where = f"partner #{n}"
+        where = f"[[partners]] #{n}"
         slug = r.slug(entry, where)
-        where = f"partner '{slug}'"
+        where = f"[[partners]] '{slug}'"
         if slug in seen_slugs:
-            raise r.fail(where, "the slug is used by another partner")
+            raise r.fail(where, "group_slug_twice")
         seen_slugs.add(slug)
         contacts: list[Contact] = []
         raw_contacts = entry.get("contacts", [])
         if not isinstance(raw_contacts, list) or not raw_contacts:
-            raise r.fail(where, "the partner has no contacts")
+            raise r.fail(where, "group_no_contacts")
         for m, c in enumerate(raw_contacts, 1):
-            cwhere = f"{where}, contact #{m}"
+            cwhere = f"{where} contacts #{m}"
             email = r.email(c, "email", cwhere)
             if email in seen_emails:
-                raise r.fail(
-                    cwhere, f"e-mail {email} is already a contact of '{seen_emails[email]}'"
-                )
+                raise r.fail(cwhere, "group_email_twice", value=email, other=seen_emails[email])
             seen_emails[email] = slug
             role = r.text(c, "role", cwhere, required=False) or "member"
             if role not in {x.value for x in Role}:
-                raise r.fail(
-                    cwhere, f"role '{role}' is not one of member, chair, vice_chair, secretariat"
-                )
+                raise r.fail(cwhere, "group_bad_role", value=role)
             telegram = r.text(c, "telegram", cwhere, required=False).lstrip("@") or None
             if telegram:
                 key = telegram.lower()
                 if key in seen_telegram:
                     raise r.fail(
-                        cwhere, f"Telegram @{telegram} is already used by '{seen_telegram[key]}'"
+                        cwhere, "group_telegram_twice", value=telegram, other=seen_telegram[key]
                     )
                 seen_telegram[key] = slug
             contacts.append(
@@ -191,13 +192,13 @@ def _partners(r: _Reader, data: dict[str, Any]) -> tuple[Partner, ...]:
 def _initiatives(r: _Reader, data: dict[str, Any], slugs: set[str]) -> tuple[Initiative, ...]:
     result: list[Initiative] = []
     for n, entry in enumerate(data.get("initiatives", []), 1):
-        code = r.text(entry, "code", f"initiative #{n}")
-        where = f"initiative '{code}'"
+        code = r.text(entry, "code", f"[[initiatives]] #{n}")
+        where = f"[[initiatives]] '{code}'"
         if any(i.code == code for i in result):
-            raise r.fail(where, "the code is used twice")
+            raise r.fail(where, "group_code_twice")
         owner = r.text(entry, "owner", where)
         if owner not in slugs:
-            raise r.fail(where, f"owner '{owner}' is not a partner slug of this group")
+            raise r.fail(where, "group_owner_unknown", value=owner)
         result.append(
             Initiative(
                 code=code,
@@ -214,17 +215,17 @@ def _initiatives(r: _Reader, data: dict[str, Any], slugs: set[str]) -> tuple[Ini
 def _meetings(r: _Reader, data: dict[str, Any], tz: ZoneInfo) -> tuple[Meeting, ...]:
     result: list[Meeting] = []
     for n, entry in enumerate(data.get("meetings", []), 1):
-        meeting_id = r.text(entry, "id", f"meeting #{n}")
-        where = f"meeting '{meeting_id}'"
+        meeting_id = r.text(entry, "id", f"[[meetings]] #{n}")
+        where = f"[[meetings]] '{meeting_id}'"
         if any(m.id == meeting_id for m in result):
-            raise r.fail(where, "the id is used twice")
+            raise r.fail(where, "group_id_twice")
         starts = r.moment(entry, "starts_at", where, tz)
         deadline = r.moment(entry, "call_deadline", where, tz)
         if deadline >= starts:
-            raise r.fail(where, "call_deadline must come before the meeting starts")
+            raise r.fail(where, "group_deadline_after_start")
         ends = r.moment(entry, "ends_at", where, tz) if "ends_at" in entry else None
         if ends is not None and ends <= starts:
-            raise r.fail(where, "ends_at must come after starts_at")
+            raise r.fail(where, "group_end_before_start")
         result.append(
             Meeting(
                 id=meeting_id,
@@ -240,8 +241,6 @@ def _meetings(r: _Reader, data: dict[str, Any], tz: ZoneInfo) -> tuple[Meeting, 
 def _check_chairs(r: _Reader, group: Group) -> None:
     roles = [c.role for p in group.partners for c in p.contacts]
     if Role.CHAIR not in roles:
-        raise r.fail(
-            "[[partners]]", "no contact has role 'chair'; the group needs a chair to approve"
-        )
+        raise r.fail("[[partners]]", "group_no_chair")
     if group.approvals_required == 2 and Role.VICE_CHAIR not in roles:
-        raise r.fail("[group]", "approvals_required = 2 needs a contact with role 'vice_chair'")
+        raise r.fail("[group]", "group_no_vice_chair")

@@ -52,7 +52,7 @@ def advance(state: CallState, event: CallEvent) -> CallState:
     try:
         return TRANSITIONS[(state, event)]
     except KeyError:
-        raise WorkflowError(f"cannot {event.value} a call that is {state.value}") from None
+        raise WorkflowError("call_move_not_allowed", event=event.value, state=state.value) from None
 
 
 def can(state: CallState, event: CallEvent) -> bool:

@@ -54,11 +54,11 @@ class App:
         if slug is None:
             if len(self.groups) == 1:
                 return next(iter(self.groups.values()))
-            raise NotFoundError("several groups are configured; name one with --group")
+            raise NotFoundError("several_groups")
         try:
             return self.groups[slug]
         except KeyError:
-            raise NotFoundError(f"no group '{slug}' is configured") from None
+            raise NotFoundError("unknown_group", group=slug) from None
 
     def meeting(self, group: Group, meeting_id: str) -> Meeting:
         """The meeting of the group, or NotFoundError naming the known ones."""
@@ -66,7 +66,7 @@ class App:
         if found is None:
             known = ", ".join(m.id for m in group.meetings) or "none"
             raise NotFoundError(
-                f"group '{group.slug}' has no meeting '{meeting_id}' (known: {known})"
+                "unknown_meeting", group=group.slug, meeting=meeting_id, known=known
             )
         return found
 
@@ -77,7 +77,7 @@ def load_groups(paths: list[Path]) -> dict[str, Group]:
     for path in paths:
         group = load_group(path)
         if group.slug in groups:
-            raise NotFoundError(f"{path}: group '{group.slug}' is configured twice")
+            raise NotFoundError("group_twice", source=str(path), group=group.slug)
         groups[group.slug] = group
     return groups
 

@@ -1,4 +1,4 @@
-"""The `partnerdesk` command line: thin wrappers around the use cases."""
+"""The `partnerdesk` command line: thin wrappers around the use cases, in the group's language."""
 
 from __future__ import annotations
 
@@ -7,114 +7,103 @@ import asyncio
 import json
 import logging
 import sys
+import tomllib
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
 from agenda.errors import PartnerdeskError
 from partnerdesk import commands, review_commands
+from partnerdesk.arguments import UsageProblem, parser_class
 from partnerdesk.settings import Settings, load_settings
+from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
 
 
-class UsageError(PartnerdeskError):
-    """The command line itself is wrong."""
+def _parser(language: str) -> argparse.ArgumentParser:
+    h = table(language, "help")
+    make = parser_class(language)
+    common = make(add_help=False)
+    common.add_argument("--group", type=Path, action="append", help=h["group"])
+    common.add_argument("--settings", type=Path, help=h["settings"])
+    common.add_argument("-v", "--verbose", action="store_true", help=h["verbose"])
 
+    p = make(prog="partnerdesk", description=h["description"])
+    sub = p.add_subparsers(dest="command", required=True, metavar=h["command"], parser_class=make)
 
-def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--group", type=Path, action="append", help="group file (TOML)")
-    common.add_argument("--settings", type=Path, help="settings file (KEY=VALUE lines)")
-    common.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    def command(name: str, parent: Any, *, leaf: bool = True) -> argparse.ArgumentParser:
+        key = name.replace(" ", "_")
+        short = key.rsplit("_", 1)[-1] if "_" in key else key
+        return parent.add_parser(  # type: ignore[no-any-return]
+            short, parents=[common] if leaf else [], help=h[key], description=h[key]
+        )
 
-    p = argparse.ArgumentParser(
-        prog="partnerdesk", description="Collects partner input and turns it into an agenda."
+    def actions(parent: argparse.ArgumentParser) -> Any:
+        return parent.add_subparsers(
+            dest="action", required=True, metavar=h["action"], parser_class=make
+        )
+
+    demo = command("demo", sub)
+    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help=h["demo_dir"])
+    run = command("run", sub)
+    run.add_argument("--once", action="store_true", help=h["run_once"])
+    parse = command("parse", sub)
+    parse.add_argument(
+        "--channel", choices=["email", "telegram"], default="email", help=h["parse_channel"]
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parse.add_argument("--sender", help=h["parse_sender"])
+    parse.add_argument("message", type=Path, help=h["parse_message"])
 
-    demo = sub.add_parser("demo", parents=[common], help="the whole cycle, offline")
-    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help="working folder")
+    call = actions(command("call", sub, leaf=False))
+    calls = {}
+    for name in ("call open", "call close", "call status", "call review", "call history"):
+        calls[name] = command(name, call)
+        calls[name].add_argument("--meeting", required=True, help=h["meeting"])
+    calls["call open"].add_argument("--deadline", metavar=h["deadline_metavar"], help=h["deadline"])
+    calls["call history"].add_argument("--partner", metavar="SLUG", help=h["history_partner"])
 
-    run = sub.add_parser("run", parents=[common], help="run the service")
-    run.add_argument("--once", action="store_true", help="do everything due, then exit")
+    answer = actions(command("answer", sub, leaf=False))
+    for name in ("answer show", "answer assign", "answer dismiss", "answer reread"):
+        one = command(name, answer)
+        one.add_argument("answer", type=int, metavar="N", help=h["answer_number"])
+        one.add_argument(
+            "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
+        )
+        if name == "answer assign":
+            one.add_argument("--partner", required=True, metavar="SLUG", help=h["assign_partner"])
 
-    parse = sub.add_parser("parse", parents=[common], help="read one message, print JSON")
-    parse.add_argument("--channel", choices=["email", "telegram"], default="email")
-    parse.add_argument("--sender", help="sender (Telegram @username or e-mail)")
-    parse.add_argument("message", type=Path)
-
-    call = sub.add_parser("call", help="the call for agenda items").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
+    agenda = actions(command("agenda", sub, leaf=False))
+    draft = command("agenda draft", agenda)
+    draft.add_argument("--meeting", required=True, help=h["meeting"])
+    draft.add_argument(
+        "--format", choices=["text", "html", "json"], default="text", help=h["draft_format"]
     )
-    calls: dict[str, argparse.ArgumentParser] = {}
-    for name, text in (
-        ("open", "open the call"),
-        ("close", "close the call, compile the draft and send it to the chair"),
-        ("status", "who answered"),
-        ("review", "answers held, uncertain or late, for the secretariat"),
-        ("history", "every answer to the call and what became of it"),
-    ):
-        calls[name] = c = call.add_parser(name, parents=[common], help=text)
-        c.add_argument("--meeting", required=True)
-    calls["open"].add_argument(
-        "--deadline", metavar="'YYYY-MM-DD HH:MM'", help="a new deadline, in the group's time"
+    draft.add_argument("--out", type=Path, help=h["draft_out"])
+    approve = command("agenda approve", agenda)
+    approve.add_argument("--meeting", required=True, help=h["meeting"])
+    approve.add_argument(
+        "--as", dest="as_email", required=True, metavar="EMAIL", help=h["approve_as"]
     )
-    calls["history"].add_argument("--partner", metavar="SLUG", help="only this partner")
-
-    answer = sub.add_parser("answer", help="one answer: read, assign, dismiss, read again")
-    answers = answer.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, text in (
-        ("show", "one answer in full"),
-        ("assign", "count the answer for a partner"),
-        ("dismiss", "nothing for the agenda; the answer is kept"),
-        ("reread", "read the kept message again"),
-    ):
-        a = answers.add_parser(name, parents=[common], help=text)
-        a.add_argument("answer", type=int, metavar="N")
-        a.add_argument("--as", dest="as_email", default="secretariat", metavar="EMAIL")
-        if name == "assign":
-            a.add_argument("--partner", required=True, metavar="SLUG")
-
-    agenda = sub.add_parser("agenda", help="the draft agenda").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    draft = agenda.add_parser("draft", parents=[common], help="compile and print the draft")
-    draft.add_argument("--meeting", required=True)
-    draft.add_argument("--format", choices=["text", "html", "json"], default="text")
-    draft.add_argument("--out", type=Path)
-    approve = agenda.add_parser("approve", parents=[common], help="approve as the chair")
-    approve.add_argument("--meeting", required=True)
-    approve.add_argument("--as", dest="as_email", required=True, metavar="EMAIL")
-    publish = agenda.add_parser("publish", parents=[common], help="send the approved agenda")
-    publish.add_argument("--meeting", required=True)
-    edit = agenda.add_parser(
-        "edit",
-        parents=[common],
-        help="change the draft: move N TO | drop N | merge N M | split N | close N | open N "
-        "| set N FIELD TEXT | add TITLE",
-    )
-    edit.add_argument("--meeting", required=True)
-    edit.add_argument("--as", dest="as_email", default="secretariat", metavar="EMAIL")
+    command("agenda publish", agenda).add_argument("--meeting", required=True, help=h["meeting"])
+    edit = command("agenda edit", agenda)
+    edit.add_argument("--meeting", required=True, help=h["meeting"])
     edit.add_argument(
-        "action", choices=["move", "drop", "merge", "split", "close", "open", "set", "add"]
+        "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
     )
-    edit.add_argument("args", nargs="+")
-    late = agenda.add_parser("late", parents=[common], help="admit or decline a late answer")
-    late.add_argument("--meeting", required=True)
-    late.add_argument("--as", dest="as_email", required=True, metavar="EMAIL")
-    late.add_argument("decision", choices=["admit", "decline", "list"])
-    late.add_argument("answer", type=int, nargs="?")
+    # Its own dest: "action" is taken by the agenda's subcommand (edit, late, ...).
+    edit.add_argument("edit_action", choices=commands.EDIT_ACTIONS, help=h["edit_action"])
+    edit.add_argument("args", nargs="+", help=h["edit_args"])
+    late = command("agenda late", agenda)
+    late.add_argument("--meeting", required=True, help=h["meeting"])
+    late.add_argument("--as", dest="as_email", metavar="EMAIL", help=h["late_as"])
+    late.add_argument("decision", choices=["list", "admit", "decline"], help=h["late_decision"])
+    late.add_argument("answer", nargs="?", help=h["late_answer"])
 
-    initiatives = sub.add_parser("initiatives", help="the initiatives").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    initiatives.add_parser("report", parents=[common], help="status, owner and history")
-
-    db = sub.add_parser("db", help="the database").add_subparsers(
-        dest="action", required=True, metavar="ACTION"
-    )
-    db.add_parser("upgrade", parents=[common], help="apply migrations")
+    initiatives = actions(command("initiatives", sub, leaf=False))
+    command("initiatives report", initiatives)
+    db = actions(command("db", sub, leaf=False))
+    command("db upgrade", db)
     return p
 
 
@@ -123,6 +112,38 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.group:
         settings = settings.model_copy(update={"groups": list(args.group)})
     return settings
+
+
+def _option(argv: Sequence[str], name: str) -> str | None:
+    """The value of an option, before the parser (which needs the language) exists."""
+    for n, word in enumerate(argv):
+        if word == name and n + 1 < len(argv):
+            return argv[n + 1]
+        if word.startswith(name + "="):
+            return word.split("=", 1)[1]
+    return None
+
+
+def _group_language(path: Path) -> str:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        language = data["group"]["language"]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        return DEFAULT_LANGUAGE
+    return language if language in ("da", "en") else DEFAULT_LANGUAGE
+
+
+def language_of(argv: Sequence[str]) -> str:
+    """The language to speak: the --group file's, else the configured group's, else Danish."""
+    named = _option(argv, "--group")
+    if named:
+        return _group_language(Path(named))
+    try:
+        settings_file = _option(argv, "--settings")
+        configured = load_settings(Path(settings_file) if settings_file else None).groups
+    except (ValidationError, OSError):
+        return DEFAULT_LANGUAGE
+    return _group_language(configured[0]) if configured else DEFAULT_LANGUAGE
 
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
@@ -150,9 +171,22 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
 }
 
 
+def _fail(sentence: str) -> int:
+    print(f"partnerdesk: {sentence}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one clear sentence and a non-zero exit on bad input, never a traceback."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    language = language_of(words)
+    try:
+        args = _parser(language).parse_args(words)
+    except UsageProblem as problem:
+        return _fail(problem.sentence)
+    except SystemExit as done:
+        # --help printed the help and asked to stop.
+        return done.code if isinstance(done.code, int) else 0
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -166,16 +200,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(handler(args, settings))
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        print(f"partnerdesk: setting {where.upper()}: {first['msg']}", file=sys.stderr)
-    except PartnerdeskError as exc:
-        print(f"partnerdesk: {exc}", file=sys.stderr)
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"partnerdesk: {exc}", file=sys.stderr)
+        name = ".".join(str(x) for x in first["loc"]).upper()
+        return _fail(say_error(language, "bad_setting", name=name, detail=first["msg"]))
+    except json.JSONDecodeError as exc:
+        return _fail(say_error(language, "bad_json", detail=str(exc)))
+    except (PartnerdeskError, OSError) as exc:
+        return _fail(error_sentence(language, exc))
     except KeyboardInterrupt:
         return 130
-    return 2
+
+
+def _main() -> NoReturn:
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _main()

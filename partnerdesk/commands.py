@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from agenda.agenda import Agenda
 from agenda.editing import Edit, key_at
-from agenda.errors import NotAllowedError, NotFoundError, PartnerdeskError
+from agenda.errors import NotAllowedError, NotFoundError, UsageError, WorkflowError
 from agenda.groupfile import load_group
 from agenda.model import Group, Meeting
 from agenda.reading import Channel
@@ -27,13 +27,9 @@ from partnerdesk.usecases import calls, drafting, publish
 from partnerdesk.usecases.tick import TickReport, tick
 
 
-class NoGroupError(PartnerdeskError):
-    """No group file was given or configured."""
-
-
 def _require_groups(settings: Settings) -> None:
     if not settings.groups:
-        raise NoGroupError("no group file given: use --group FILE or set PARTNERDESK_GROUPS")
+        raise NotFoundError("no_group")
 
 
 @asynccontextmanager
@@ -68,7 +64,7 @@ async def parse(args: argparse.Namespace, settings: Settings) -> int:
     try:
         raw = await asyncio.to_thread(path.read_bytes)
     except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such message file") from None
+        raise NotFoundError("no_message_file", path=str(path)) from None
     channel = Channel(args.channel)
     reading = parse_message(group, raw, channel=channel, sender=args.sender)
     print(json.dumps(reading.to_json(), ensure_ascii=False, indent=2))
@@ -85,10 +81,6 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-class DeadlineUnreadableError(PartnerdeskError):
-    """The --deadline given cannot be read as a date and time."""
-
-
 def _deadline(group: Group, value: str | None) -> datetime | None:
     """--deadline in the group's own time: "2027-01-10 12:00" (a date alone means 12:00)."""
     if value is None:
@@ -97,7 +89,7 @@ def _deadline(group: Group, value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(f"{text} 12:00" if len(text) == 10 else text)
     except ValueError:
-        raise DeadlineUnreadableError(say(group, "call_deadline_unreadable", value=value)) from None
+        raise UsageError("deadline_unreadable", value=value) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(group.timezone))
     return moment
@@ -123,19 +115,7 @@ async def call_open(args: argparse.Namespace, settings: Settings) -> int:
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         deadline = _deadline(group, getattr(args, "deadline", None))
-        try:
-            opened = await calls.open_call(app, group, meeting, deadline=deadline)
-        except calls.DeadlineError as exc:
-            key = "call_deadline_passed" if exc.passed else "call_deadline_after_meeting"
-            text = say(
-                group,
-                key,
-                meeting=meeting.id,
-                deadline=_moment(group, exc.deadline),
-                starts=_moment(group, meeting.starts_at),
-            )
-            print(text, file=sys.stderr)
-            return 2
+        opened = await calls.open_call(app, group, meeting, deadline=deadline)
         if opened.already_open:
             assert opened.deadline is not None
             line = say(
@@ -317,15 +297,14 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
     return await run_demo(args, settings)
 
 
+EDIT_ACTIONS = ("move", "drop", "merge", "split", "close", "open", "set", "add")
+
+
 def _number(value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise UsageError(f"'{value}' is not an item number") from None
-
-
-class UsageError(PartnerdeskError):
-    """The command's arguments are wrong."""
+        raise UsageError("not_a_number", value=value) from None
 
 
 def _edit_from_args(agenda: Agenda, action: str, args: list[str]) -> Edit:
@@ -333,7 +312,7 @@ def _edit_from_args(agenda: Agenda, action: str, args: list[str]) -> Edit:
     if action == "add":
         return Edit(action="add", value=" ".join(args))
     if len(args) != wants[action]:
-        raise UsageError(f"'{action}' takes {wants[action]} argument(s), got {len(args)}")
+        raise UsageError("edit_arguments", action=action, wanted=wants[action], given=len(args))
     key = key_at(agenda, _number(args[0]))
     if action == "move":
         return Edit(action="move", key=key, position=_number(args[1]))
@@ -350,8 +329,8 @@ async def agenda_edit(args: argparse.Namespace, settings: Settings) -> int:
         group, meeting = _meeting(app, args)
         current = await app.store.agenda(group.slug, meeting.id)
         if current is None:
-            raise UsageError(f"there is no draft for meeting '{meeting.id}' yet")
-        edit = _edit_from_args(current, args.action, list(args.args))
+            raise WorkflowError("no_draft", meeting=meeting.id)
+        edit = _edit_from_args(current, args.edit_action, list(args.args))
         agenda, changes = await drafting.edit_agenda(app, group, meeting, edit, actor=args.as_email)
     print(changes or f"version {agenda.version}: nothing changed")
     return 0
@@ -367,15 +346,14 @@ async def agenda_late(args: argparse.Namespace, settings: Settings) -> int:
                     titles = "; ".join(p.title for p in a.reading.proposals) or "-"
                     print(f"{a.id}  {a.partner or a.sender}  {titles}")
             return 0
-        found = group.contact_by_email(args.as_email)
-        if found is None or not found[1].is_chair:
-            raise NotAllowedError(
-                f"{args.as_email} is not a chair; only the chair admits late items"
-            )
         if args.answer is None:
-            raise UsageError("name the late answer by its number (see: agenda late list)")
+            raise UsageError("late_needs_number", meeting=meeting.id)
+        answer = _number(args.answer)
+        found = group.contact_by_email(args.as_email or "")
+        if found is None or not found[1].is_chair:
+            raise NotAllowedError("late_not_chair", email=args.as_email or "?")
         agenda = await drafting.decide_late(
-            app, group, meeting, args.answer, admit=args.decision == "admit", actor=args.as_email
+            app, group, meeting, answer, admit=args.decision == "admit", actor=found[1].email
         )
     print(f"admitted; draft version {agenda.version}" if agenda else "declined")
     return 0

@@ -43,7 +43,7 @@ def _fresh_folder(folder: Path) -> None:
     # Only a folder the demo made itself is wiped; anything else is refused.
     if folder.exists() and any(folder.iterdir()):
         if not (folder / _MARKER).exists():
-            raise NotFoundError(f"{folder} exists and was not made by the demo; choose --dir")
+            raise NotFoundError("demo_folder_taken", folder=str(folder))
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / _MARKER).write_text("made by partnerdesk demo\n", encoding="utf-8")
@@ -51,7 +51,7 @@ def _fresh_folder(folder: Path) -> None:
 
 def _next_meeting(group: Group) -> Meeting:
     if not group.meetings:
-        raise NotFoundError(f"group '{group.slug}' has no meeting to run the demo for")
+        raise NotFoundError("demo_no_meeting", group=group.slug)
     return max(group.meetings, key=lambda m: m.starts_at)
 
 
@@ -94,7 +94,7 @@ async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     folder: Path = args.dir
     groups = list(args.group or []) or [_DEFAULT_GROUP]
     if not groups[0].exists():
-        raise NotFoundError(f"{groups[0]}: the demo's group file is missing; give --group FILE")
+        raise NotFoundError("demo_group_missing", path=str(groups[0]))
     _fresh_folder(folder)
     settings = settings.model_copy(
         update={

@@ -36,8 +36,7 @@ class AgendasPart(StoreBase):
                 session.add(row)
         except IntegrityError:
             raise VersionConflictError(
-                f"version {agenda.version} of the agenda for meeting '{agenda.meeting}' "
-                "was saved by someone else meanwhile; compile again"
+                "version_conflict", version=agenda.version, meeting=agenda.meeting
             ) from None
 
     async def agenda(self, group: str, meeting: str, version: int | None = None) -> Agenda | None:

@@ -44,5 +44,5 @@ async def locked(session: AsyncSession, table: type[RowT], row_id: int, what: st
     """The row with this id, locked for update; NotFoundError names what is missing."""
     row = await session.get(table, row_id, with_for_update=True)
     if row is None:
-        raise NotFoundError(f"{what} {row_id} does not exist")
+        raise NotFoundError("row_missing", what=what, id=row_id)
     return row

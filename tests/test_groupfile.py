@@ -72,7 +72,10 @@ def test_times_without_offset_are_local_to_the_group() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (('owner = "b"', 'owner = "zz"'), "initiative 'I-1': owner 'zz' is not a partner slug"),
+        (
+            ('owner = "b"', 'owner = "zz"'),
+            "[[initiatives]] 'I-1': owner 'zz' is not a partner slug",
+        ),
         (('"bo@b.example.org"', '"f@a.example.org"'), "e-mail f@a.example.org is already"),
         (('role = "chair"', 'role = "member"'), "no contact has role 'chair'"),
         (
@@ -86,7 +89,7 @@ def test_times_without_offset_are_local_to_the_group() -> None:
         (("[secretariat]", "[secretary]"), "[secretariat]: the section is missing"),
         (
             ('owner = "b"', 'owner = "b"\n[[initiatives]]\ncode = "I-1"\ntitle = "x"\nowner = "a"'),
-            "initiative 'I-1': the code is used twice",
+            "[[initiatives]] 'I-1': the code is used twice",
         ),
     ],
 )

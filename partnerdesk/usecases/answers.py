@@ -31,7 +31,7 @@ async def find_answer(app: App, group: Group, answer_id: int) -> Answer:
     """The group's answer with this number, or one sentence saying there is none."""
     answer = await app.store.answer(answer_id)
     if answer is None or answer.group != group.slug:
-        raise NotFoundError(f"there is no answer {answer_id} in '{group.slug}'")
+        raise NotFoundError("answer_missing", answer=answer_id, group=group.name)
     return answer
 
 
@@ -40,7 +40,7 @@ async def _message(app: App, answer: Answer) -> InboundMessage:
     if answer.inbound_id is not None:
         found = await app.store.inbound_message(answer.inbound_id)
     if found is None:
-        raise NotFoundError(f"the message behind answer {answer.id} is no longer kept")
+        raise NotFoundError("answer_message_gone", answer=answer.id)
     return found
 
 
@@ -103,10 +103,10 @@ async def assign_answer(
     partner = group.partner(partner_slug)
     if partner is None:
         known = ", ".join(p.slug for p in group.partners)
-        raise NotFoundError(f"'{partner_slug}' is no partner of '{group.slug}'; one of: {known}")
+        raise NotFoundError("partner_unknown", partner=partner_slug, group=group.name, known=known)
     answer = await find_answer(app, group, answer_id)
     if answer.status is AnswerStatus.SUPERSEDED:
-        raise WorkflowError(f"answer {answer_id} was replaced by a newer answer")
+        raise WorkflowError("answer_superseded", answer=answer_id)
     message = await _message(app, answer)
     taken = await take_in(app, message, assigned=partner.slug)
     await app.store.mark_inbound(_id(message), taken.status)

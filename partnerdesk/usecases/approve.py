@@ -35,17 +35,12 @@ async def approve(
     found = group.contact_by_email(email)
     if found is None or not found[1].is_chair:
         await audit(app, group, "approval.refused", email, meeting.id, channel=channel)
-        raise NotAllowedError(
-            f"{email} is not the chair or vice chair of '{group.slug}'; only they can approve"
-        )
+        raise NotAllowedError("not_a_chair", email=email, group=group.slug)
     contact = found[1]
     call = await require_call(app, group, meeting)
     agenda = await app.store.agenda(group.slug, meeting.id)
     if agenda is None or call.state not in (CallState.DRAFTED, CallState.APPROVED):
-        raise WorkflowError(
-            f"there is no draft agenda for meeting '{meeting.id}' to approve yet; "
-            f"close the call and run: partnerdesk agenda draft --meeting {meeting.id}"
-        )
+        raise WorkflowError("no_draft_to_approve", meeting=meeting.id)
     await app.store.add_approval(
         Approval(
             group=group.slug,

@@ -16,6 +16,7 @@ from partnerdesk.usecases.common import (
     as_called,
     audit,
     call_message_id,
+    local,
     queue_mail,
     token_for,
 )
@@ -32,15 +33,15 @@ class Opened:
     deadline: datetime | None = None
 
 
-class DeadlineError(WorkflowError):
-    """A call cannot be opened with this deadline: it has passed, or is after the meeting."""
-
-    def __init__(self, meeting: Meeting, deadline: datetime, *, passed: bool) -> None:
-        what = "has passed" if passed else "is not before the meeting"
-        super().__init__(f"the deadline {deadline:%Y-%m-%d %H:%M} of '{meeting.id}' {what}")
-        self.meeting = meeting
-        self.deadline = deadline
-        self.passed = passed
+def _deadline_error(group: Group, meeting: Meeting, deadline: datetime) -> WorkflowError:
+    """Why a call cannot be opened with this deadline, and what to do instead."""
+    key = "call_deadline_passed" if deadline <= meeting.starts_at else "call_deadline_after_meeting"
+    return WorkflowError(
+        key,
+        meeting=meeting.id,
+        deadline=f"{local(group, deadline):%Y-%m-%d %H:%M}",
+        starts=f"{local(group, meeting.starts_at):%Y-%m-%d %H:%M}",
+    )
 
 
 async def open_call(
@@ -60,10 +61,8 @@ async def open_call(
     if call.state is CallState.OPEN and deadline is None:
         return Opened(call, 0, already_open=True, deadline=call.deadline_for(meeting))
     effective = deadline or call.deadline_for(meeting)
-    if effective <= app.clock():
-        raise DeadlineError(meeting, effective, passed=True)
-    if effective >= meeting.starts_at:
-        raise DeadlineError(meeting, effective, passed=False)
+    if effective <= app.clock() or effective >= meeting.starts_at:
+        raise _deadline_error(group, meeting, effective)
     if call.state is not CallState.OPEN:
         call = replace(call, state=advance(call.state, CallEvent.OPEN), opened_at=app.clock())
     call = replace(call, deadline=deadline or call.deadline)

@@ -95,10 +95,7 @@ async def require_call(app: App, group: Group, meeting: Meeting) -> Call:
 
     call = await app.store.get_call(group.slug, meeting.id)
     if call is None:
-        raise WorkflowError(
-            f"the call for meeting '{meeting.id}' is not open yet; "
-            f"run: partnerdesk call open --meeting {meeting.id}"
-        )
+        raise WorkflowError("call_not_open", meeting=meeting.id)
     return call
 
 

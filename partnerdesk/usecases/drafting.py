@@ -95,7 +95,7 @@ async def edit_agenda(
     """Make one edit; returns the new version and a readable diff to the previous one."""
     before = await app.store.agenda(group.slug, meeting.id)
     if before is None:
-        raise WorkflowError(f"there is no draft for meeting '{meeting.id}' to edit yet")
+        raise WorkflowError("no_draft", meeting=meeting.id)
     agenda, _ = await draft_agenda(app, group, meeting, actor=actor, edit=edit)
     return agenda, diff(before, agenda)
 
@@ -107,7 +107,7 @@ async def decide_late(
     answers = {a.id: a for a in await app.store.answers(group.slug, meeting.id)}
     answer = answers.get(answer_id)
     if answer is None or answer.status is not AnswerStatus.LATE:
-        raise NotFoundError(f"meeting '{meeting.id}' has no late answer {answer_id}")
+        raise NotFoundError("no_late_answer", meeting=meeting.id, answer=answer_id)
     status = AnswerStatus.ACCEPTED if admit else AnswerStatus.DECLINED
     await app.store.set_answer_status(answer_id, status)
     await audit(

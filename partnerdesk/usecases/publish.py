@@ -86,10 +86,7 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
     call = await require_call(app, group, meeting)
     agenda = await app.store.agenda(group.slug, meeting.id)
     if agenda is None or call.state is not CallState.APPROVED:
-        raise WorkflowError(
-            f"the agenda for meeting '{meeting.id}' is not approved; "
-            f"the chair approves with: partnerdesk agenda approve --meeting {meeting.id}"
-        )
+        raise WorkflowError("not_approved", meeting=meeting.id)
     log = await app.store.audit_log(group.slug, meeting.id)
     sequence = sum(1 for e in log if e.action == "agenda.published")
     full = await render_agenda(app, group, meeting, agenda)
