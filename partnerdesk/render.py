@@ -154,6 +154,31 @@ class Renderer:
             draft=True,
         )
 
+    def approval_reply(
+        self,
+        group: Group,
+        meeting: Meeting,
+        chair: Contact,
+        *,
+        version: int,
+        understood: bool,
+        approved: bool,
+        published: bool,
+        still_needed: Sequence[str],
+    ) -> RenderedMail:
+        """To a chair who answered the draft: approved, recorded, or how to approve."""
+        return self._mail(
+            group,
+            "approval",
+            meeting=meeting,
+            chair=chair,
+            version=version,
+            understood=understood,
+            approved=approved,
+            published=published,
+            still_needed=list(still_needed),
+        )
+
     def published_mail(self, group: Group, meeting: Meeting, agenda: Agenda) -> RenderedMail:
         """The approved agenda, inline; the caller attaches the PDF and the invitation."""
         return self._mail(group, "published", meeting=meeting, agenda=agenda, draft=False)

@@ -167,14 +167,23 @@ async def test_the_chair_approves_by_replying_godkendt_and_nobody_else_can(
     await tick(app)
     call = await app.store.get_call(group.slug, meeting.id)
     assert call is not None and call.state is CallState.DRAFTED
+    # The unclear reply is answered with how to approve; the member hears nothing.
+    replies = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<approval-")]
+    assert [_to(m) for m in replies] == ["lene.kjaer@norddjurs.example.org"]
+    assert "Vi kunne ikke se en godkendelse" in str(replies[0]["Subject"])
     _chair_reply(app, draft, "Lene.Kjaer@norddjurs.example.org", "Godkendt, tak")
     await tick(app)
     call = await app.store.get_call(group.slug, meeting.id)
-    assert call is not None and call.state is CallState.APPROVED
+    # One approval is all this group needs: the agenda is published at once.
+    assert call is not None and call.state is CallState.PUBLISHED
     approvals = await app.store.approvals(group.slug, meeting.id)
     assert [(a.approved_by, a.channel) for a in approvals] == [
         ("lene.kjaer@norddjurs.example.org", "email")
     ]
+    confirmed = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<approval-")]
+    assert any("godkendt og udsendt" in str(m["Subject"]) for m in confirmed)
+    agendas = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<agenda-")]
+    assert len(agendas) == sum(len(p.contacts) for p in group.partners)
 
 
 async def test_a_message_that_keeps_failing_is_quarantined_and_the_rest_flow(

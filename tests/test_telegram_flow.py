@@ -97,4 +97,6 @@ async def test_only_the_chair_approves_with_a_command(
     await _until(lambda: bool(botapi.state.texts_to(501)))
     assert "godkendt" in botapi.state.texts_to(501)[0]
     call = await bot_app.store.get_call(group.slug, meeting.id)
-    assert call is not None and call.state is CallState.APPROVED
+    # The chair's approval is all this group needs: the agenda goes out at once, as promised.
+    assert call is not None and call.state is CallState.PUBLISHED
+    assert "sendes nu ud" in botapi.state.texts_to(501)[0]

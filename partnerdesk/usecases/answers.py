@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from agenda.errors import NotFoundError, WorkflowError
+from agenda.authority import Act, may
+from agenda.errors import NotAllowedError, NotFoundError, WorkflowError
 from agenda.model import Group, Meeting
 from agenda.reading import Channel
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
@@ -25,6 +26,12 @@ class AnswerView:
     answer: Answer
     subject: str
     attachments: tuple[str, ...]
+
+
+async def _allowed(app: App, group: Group, actor: str, answer_id: int) -> None:
+    if not may(group, actor, Act.REVIEW):
+        await audit(app, group, "review.refused", actor, None, answer=answer_id)
+        raise NotAllowedError("review_not_allowed", email=actor)
 
 
 async def find_answer(app: App, group: Group, answer_id: int) -> Answer:
@@ -100,6 +107,7 @@ async def assign_answer(
     app: App, group: Group, answer_id: int, partner_slug: str, *, actor: str
 ) -> Assigned:
     """Count a held answer for a partner; its sender hears what was understood."""
+    await _allowed(app, group, actor, answer_id)
     partner = group.partner(partner_slug)
     if partner is None:
         known = ", ".join(p.slug for p in group.partners)
@@ -127,6 +135,7 @@ async def assign_answer(
 
 async def dismiss_answer(app: App, group: Group, answer_id: int, *, actor: str) -> Answer:
     """Nothing for the agenda: the answer is kept, and no longer asks for attention."""
+    await _allowed(app, group, actor, answer_id)
     answer = await find_answer(app, group, answer_id)
     await app.store.set_answer_status(answer_id, AnswerStatus.DISMISSED)
     if answer.inbound_id is not None:
@@ -137,6 +146,7 @@ async def dismiss_answer(app: App, group: Group, answer_id: int, *, actor: str) 
 
 async def reread_answer(app: App, group: Group, answer_id: int, *, actor: str) -> Taken:
     """Read the kept message again, after the reader or the group file improved."""
+    await _allowed(app, group, actor, answer_id)
     answer = await find_answer(app, group, answer_id)
     message = await _message(app, answer)
     # A partner the secretariat assigned stays assigned.

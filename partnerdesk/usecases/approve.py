@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from agenda.authority import Act, may
 from agenda.errors import NotAllowedError, WorkflowError
 from agenda.model import Group, Meeting, Role
 from agenda.records import Answer, Approval
@@ -33,7 +34,7 @@ async def approve(
 ) -> ApprovalOutcome:
     """Record a chair's approval of the latest draft; approve it when enough chairs have."""
     found = group.contact_by_email(email)
-    if found is None or not found[1].is_chair:
+    if found is None or not may(group, email, Act.APPROVE):
         await audit(app, group, "approval.refused", email, meeting.id, channel=channel)
         raise NotAllowedError("not_a_chair", email=email, group=group.slug)
     contact = found[1]
@@ -92,15 +93,72 @@ def _still_needed(group: Group, given: set[str]) -> tuple[str, ...]:
     return tuple(missing)
 
 
+async def approve_and_publish(
+    app: App, group: Group, meeting: Meeting, email: str, *, channel: str
+) -> tuple[ApprovalOutcome, bool]:
+    """Approve; once every approval needed is in, publish at once. (outcome, published)."""
+    from partnerdesk.usecases.publish import publish
+
+    outcome = await approve(app, group, meeting, email, channel=channel)
+    if not outcome.approved:
+        return outcome, False
+    call = await require_call(app, group, meeting)
+    if call.state is not CallState.APPROVED:
+        return outcome, False
+    await publish(app, group, meeting, actor=email)
+    return outcome, True
+
+
+def names_of(group: Group, emails: tuple[str, ...]) -> tuple[str, ...]:
+    """The names of the chairs still to approve, for a person to read."""
+    found = [group.contact_by_email(e) for e in emails]
+    return tuple(f[1].name if f else e for f, e in zip(found, emails, strict=True))
+
+
 async def approve_by_mail(app: App, route: Route, answer: Answer) -> ApprovalOutcome | None:
-    """A chair's reply to the draft saying "Godkendt"/"Approved" approves; nothing else does."""
+    """A chair's reply to the draft: "Godkendt"/"Approved" approves and publishes; the chair
+    always hears back what happened, or how to approve when the reply was unclear."""
+    from partnerdesk.usecases.common import queue_mail
+
     group, meeting = route.group, route.meeting
     if group is None or meeting is None or not route.approval:
         return None
+    found = group.contact_by_email(route.sender)
+    latest = await app.store.agenda(group.slug, meeting.id)
+    if found is None or latest is None:
+        return None
+    outcome: ApprovalOutcome | None = None
+    published = False
     if not _APPROVAL_WORDS.search(answer.reading.new_text or ""):
         await audit(app, group, "approval.not_understood", route.sender, meeting.id)
-        return None
-    try:
-        return await approve(app, group, meeting, route.sender, channel="email")
-    except (NotAllowedError, WorkflowError):
-        return None
+    else:
+        try:
+            outcome, published = await approve_and_publish(
+                app, group, meeting, route.sender, channel="email"
+            )
+        except (NotAllowedError, WorkflowError) as exc:
+            # Already published, or not allowed: recorded, and nothing more to say by mail.
+            await audit(app, group, "approval.refused", route.sender, meeting.id, why=exc.key)
+            return None
+    rendered = app.renderer.approval_reply(
+        group,
+        meeting,
+        found[1],
+        version=outcome.version if outcome else latest.version,
+        understood=outcome is not None,
+        approved=bool(outcome and outcome.approved),
+        published=published,
+        still_needed=names_of(group, outcome.still_needed) if outcome else (),
+    )
+    await queue_mail(
+        app,
+        group,
+        meeting=meeting,
+        purpose="approval",
+        key=str(answer.id),
+        to=found[1],
+        rendered=rendered,
+        in_reply_to=route.message_id,
+        references=(route.message_id,) if route.message_id else (),
+    )
+    return outcome

@@ -84,7 +84,7 @@ async def queue_chat(
 
 async def chat_command(app: App, command: str, message: ChatMessage) -> str | None:
     """Answer /start, /help and /approve; anything else gets the help text."""
-    from partnerdesk.usecases.approve import approve
+    from partnerdesk.usecases.approve import approve_and_publish, names_of
 
     group = _group_of(app, message.username)
     if group is None:
@@ -96,7 +96,9 @@ async def chat_command(app: App, command: str, message: ChatMessage) -> str | No
     if found is None or not found[1].is_chair or meeting is None:
         return app.renderer.telegram_text("not_allowed", group)
     try:
-        outcome = await approve(app, group, meeting, found[1].email, channel="telegram")
+        outcome, _ = await approve_and_publish(
+            app, group, meeting, found[1].email, channel="telegram"
+        )
     except NotAllowedError:
         return app.renderer.telegram_text("not_allowed", group)
     except PartnerdeskError as exc:
@@ -107,6 +109,6 @@ async def chat_command(app: App, command: str, message: ChatMessage) -> str | No
         group,
         version=outcome.version,
         approved=outcome.approved,
-        still_needed=outcome.still_needed,
+        still_needed=names_of(group, outcome.still_needed),
         meeting=meeting,
     )

@@ -6,9 +6,10 @@ from dataclasses import dataclass, replace
 
 from agenda.addresses import plus_address
 from agenda.agenda import Agenda
+from agenda.authority import OPERATOR, Act, may
 from agenda.compile import compile_agenda
 from agenda.editing import Edit, apply_edits, apply_edits_strict, diff
-from agenda.errors import NotFoundError, WorkflowError
+from agenda.errors import NotAllowedError, NotFoundError, WorkflowError
 from agenda.model import Group, Meeting
 from agenda.records import AnswerStatus, Call
 from agenda.workflow import CallEvent, CallState, advance, can
@@ -90,9 +91,12 @@ async def draft_agenda(
 
 
 async def edit_agenda(
-    app: App, group: Group, meeting: Meeting, edit: Edit, *, actor: str = "cli"
+    app: App, group: Group, meeting: Meeting, edit: Edit, *, actor: str = OPERATOR
 ) -> tuple[Agenda, str]:
     """Make one edit; returns the new version and a readable diff to the previous one."""
+    if not may(group, actor, Act.EDIT):
+        await audit(app, group, "edit.refused", actor, meeting.id)
+        raise NotAllowedError("edit_not_allowed", email=actor)
     before = await app.store.agenda(group.slug, meeting.id)
     if before is None:
         raise WorkflowError("no_draft", meeting=meeting.id)
@@ -104,6 +108,9 @@ async def decide_late(
     app: App, group: Group, meeting: Meeting, answer_id: int, *, admit: bool, actor: str
 ) -> Agenda | None:
     """The chair admits a late answer onto the agenda, or declines it (kept, not shown)."""
+    if not may(group, actor, Act.ADMIT_LATE):
+        await audit(app, group, "late.refused", actor, meeting.id, answer=answer_id)
+        raise NotAllowedError("late_not_chair", email=actor)
     answers = {a.id: a for a in await app.store.answers(group.slug, meeting.id)}
     answer = answers.get(answer_id)
     if answer is None or answer.status is not AnswerStatus.LATE:
