@@ -18,7 +18,7 @@ from agenda.errors import NotFoundError, UsageError, WorkflowError
 from agenda.groupfile import load_group
 from agenda.model import Group, Meeting
 from agenda.reading import Channel
-from agenda.records import AnswerStatus
+from agenda.records import AnswerStatus, OutboxStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.settings import Settings
 from partnerdesk.texts import pick, say, words
@@ -256,18 +256,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     async with _app(settings) as app:
         report = await serve(app, once=args.once)
         group = app.group() if len(app.groups) == 1 else next(iter(app.groups.values()))
+        # Mail that failed before and waits for its next try is stuck, even in a quiet pass.
+        waiting = [
+            e for e in await app.store.outbox([OutboxStatus.PENDING], limit=10_000) if e.attempts
+        ]
     if report is None:
         return 0
     print(format_tick(group, report))
-    stuck = report.retrying + report.send_failed
-    if report.failed or (stuck and not report.sent):
-        if stuck and not report.sent:
-            print(
-                say(group, "delivery_failed", waiting=report.retrying, failed=report.send_failed),
-                file=sys.stderr,
-            )
+    stuck = report.send_failed + max(report.retrying, len(waiting))
+    if stuck and not report.sent:
+        failed, retrying = report.send_failed, max(report.retrying, len(waiting))
+        print(say(group, "delivery_failed", waiting=retrying, failed=failed), file=sys.stderr)
         return 1
-    return 0
+    return 1 if report.failed else 0
 
 
 def format_tick(group: Group, report: TickReport) -> str:
