@@ -128,9 +128,11 @@ class Renderer:
             revision=revision,
         )
 
-    def held_notice(self, group: Group, sender: str) -> RenderedMail:
-        """To an unknown sender: the message waits for the secretariat."""
-        return self._mail(group, "held", sender=sender)
+    def held_notice(
+        self, group: Group, sender: str, *, token_owner: str | None = None
+    ) -> RenderedMail:
+        """To an unknown sender (or one using another partner's reply link): it waits."""
+        return self._mail(group, "held", sender=sender, token_owner=token_owner)
 
     def draft_to_chair_mail(
         self,

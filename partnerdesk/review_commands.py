@@ -50,7 +50,9 @@ async def call_review(args: argparse.Namespace, settings: Settings) -> int:
                 status=status,
                 reason=reason,
                 sender=view.answer.sender,
-                partner=_partner_name(group, view.answer.partner),
+                partner=say(group, "review_token_owner", owner=view.token_owner)
+                if view.token_owner
+                else _partner_name(group, view.answer.partner),
                 subject=view.subject or "-",
                 first=_first_lines(view.answer.reading.new_text),
             )

@@ -147,6 +147,12 @@ async def test_a_token_of_another_partner_is_held_naming_both(app: App) -> None:
     (answer,) = await app.store.answers(group.slug, MEETING)
     assert answer.status is AnswerStatus.HELD and answer.reason == "token_mismatch"
     assert await _titles(app) == []
+    # The secretariat sees both: who wrote, and whose reply link was used.
+    (view,) = await review.review_list(app, group, app.meeting(group, MEETING))
+    assert view.answer.sender == "hm@lo-djursland.example.org"
+    assert view.token_owner == "Dansk Industri (lokalforening)"
+    notice = next(m for m in _sent(app) if str(m["Message-ID"]).startswith("<held-"))
+    assert "svar på en mail til Dansk Industri (lokalforening)" in _text(notice)
 
 
 async def test_a_held_answer_given_to_a_partner_reaches_the_draft(app: App) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from agenda.authority import Act, may
 from agenda.errors import NotAllowedError, NotFoundError, WorkflowError
+from agenda.intake import Reason
 from agenda.model import Group, Meeting
 from agenda.reading import Channel
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
@@ -13,7 +14,7 @@ from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.usecases.common import audit
 from partnerdesk.usecases.intake import Taken, take_in
-from partnerdesk.usecases.routing import chat_fields
+from partnerdesk.usecases.routing import chat_fields, route_email, token_partner_name
 
 # What the secretariat is asked to look at.
 TO_REVIEW = (AnswerStatus.HELD, AnswerStatus.REVIEW, AnswerStatus.LATE)
@@ -26,6 +27,8 @@ class AnswerView:
     answer: Answer
     subject: str
     attachments: tuple[str, ...]
+    # The partner whose reply link a held answer used, when that was not the sender's own.
+    token_owner: str | None = None
 
 
 async def _allowed(app: App, group: Group, actor: str, answer_id: int) -> None:
@@ -84,8 +87,18 @@ async def review_list(app: App, group: Group, meeting: Meeting) -> list[AnswerVi
         if answer.inbound_id is not None:
             message = await app.store.inbound_message(answer.inbound_id)
         subject = subject_of(message) if message else ""
-        views.append(AnswerView(answer=answer, subject=subject, attachments=()))
+        owner = await _token_owner(app, group, answer, message)
+        views.append(AnswerView(answer, subject, (), token_owner=owner))
     return views
+
+
+async def _token_owner(
+    app: App, group: Group, answer: Answer, message: InboundMessage | None
+) -> str | None:
+    if message is None or answer.reason != Reason.TOKEN_MISMATCH:
+        return None
+    route = await route_email(app, message.raw)
+    return token_partner_name(group, route)
 
 
 async def review_is_over(app: App, group: Group, meeting: Meeting) -> bool:

@@ -8,7 +8,7 @@ from agenda.records import Answer, AnswerStatus
 from agenda.revisions import Revision
 from partnerdesk.app import App
 from partnerdesk.usecases.common import queue_mail
-from partnerdesk.usecases.routing import Route
+from partnerdesk.usecases.routing import Route, token_partner_name
 
 
 async def echo(
@@ -57,7 +57,11 @@ async def _echo_mail(
             purpose="held",
             key=day,
             to=route.sender,
-            rendered=app.renderer.held_notice(group, route.sender),
+            rendered=app.renderer.held_notice(
+                group,
+                route.sender,
+                token_owner=token_partner_name(group, route) if route.token_mismatch else None,
+            ),
             in_reply_to=route.message_id,
         )
         return
