@@ -20,11 +20,12 @@ from agenda.model import Group, Meeting
 from agenda.reading import Channel
 from agenda.records import AnswerStatus, OutboxStatus
 from partnerdesk.app import App, build_app, close_app
+from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
 from partnerdesk.texts import pick, say, words
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
-from partnerdesk.usecases.tick import TickReport, tick
+from partnerdesk.usecases.tick import TickReport
 
 
 def _require_groups(settings: Settings) -> None:
@@ -126,7 +127,7 @@ async def call_open(args: argparse.Namespace, settings: Settings) -> int:
             )
             print(line)
             return 0
-        report = await tick(app)
+        report = await until_idle(app)
     print(
         say(
             group,
@@ -145,7 +146,7 @@ async def call_close(args: argparse.Namespace, settings: Settings) -> int:
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         closed = await drafting.close_and_draft(app, group, meeting)
-        report = await tick(app)
+        report = await until_idle(app)
     print(
         say(
             group,
@@ -234,7 +235,7 @@ async def agenda_publish(args: argparse.Namespace, settings: Settings) -> int:
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         done = await publish.publish(app, group, meeting)
-        report = await tick(app)
+        report = await until_idle(app)
     files = ", ".join(str(f) for f in done.files)
     print(
         say(

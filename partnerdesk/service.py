@@ -35,11 +35,15 @@ async def serve(app: App, *, once: bool = False) -> TickReport | None:
             await part.stop()
 
 
+# A backlog is worked off in passes of bounded size; this many at most before pausing.
+MAX_PASSES = 1000
+
+
 async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> TickReport | None:
     while True:
         try:
-            report = await tick(app)
-            log.info("tick: %s", report)
+            report = await until_idle(app, stop)
+            log.info("passes: %s", report)
             if once:
                 return report
         except Exception:
@@ -48,6 +52,17 @@ async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> TickReport | No
             log.exception("tick failed; trying again at the next one")
         if await _pause(app, stop):
             return None
+
+
+async def until_idle(app: App, stop: asyncio.Event | None = None) -> TickReport:
+    """Pass after pass until a pass finds nothing more to do; memory stays that of one pass."""
+    total = TickReport()
+    for _ in range(MAX_PASSES):
+        report = await tick(app)
+        total = total.plus(report)
+        if not report.busy or (stop is not None and stop.is_set()):
+            break
+    return total
 
 
 async def _pause(app: App, stop: asyncio.Event) -> bool:

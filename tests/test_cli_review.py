@@ -173,3 +173,16 @@ def test_an_english_group_hears_english(
     assert _run(capsys, "call", "review", "--meeting", MEETING)[1].strip() == "Nothing to review."
     code, _, err = _run(capsys, "answer", "show", "5")
     assert code == 2 and "There is no answer number 5" in err
+
+
+def test_run_once_works_off_a_backlog_larger_than_one_pass(
+    secretary: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(capsys, "call", "open", "--meeting", MEETING)[0] == 0
+    # More than a pass fetches (100) and more echoes than a pass sends (50).
+    for n in range(110):
+        _mail(secretary, f"Ukendt {n} <ukendt{n}@example.net>", f"Besked nummer {n}.")
+    code, out, _ = _run(capsys, "run", "--once")
+    assert code == 0, out
+    assert "110 hentet" in out and "110 læst" in out and "110 sendt" in out
+    assert list(mailbox.Maildir(secretary / "mail" / "inbox", create=False)) == []

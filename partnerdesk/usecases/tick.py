@@ -33,6 +33,26 @@ class TickReport:
     retrying: int = 0
     send_failed: int = 0
 
+    @property
+    def busy(self) -> bool:
+        """Whether the pass did work, so another may find more (a batch was full)."""
+        return bool(self.stored or self.processed or self.sent or self.closed)
+
+    def plus(self, other: TickReport) -> TickReport:
+        """Two passes added up; failures waiting to be retried count once, as the latest."""
+        return TickReport(
+            fetched=self.fetched + other.fetched,
+            stored=self.stored + other.stored,
+            processed=self.processed + other.processed,
+            held=self.held + other.held,
+            failed=self.failed + other.failed,
+            reminders=self.reminders + other.reminders,
+            closed=self.closed + other.closed,
+            sent=self.sent + other.sent,
+            retrying=other.retrying,
+            send_failed=self.send_failed + other.send_failed,
+        )
+
 
 async def tick(app: App) -> TickReport:
     """Ingest, remind, close at the deadline, compile and send the draft, deliver the outbox."""
