@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -18,19 +20,19 @@ class InboundPart(StoreBase):
     """Inbound messages and answers."""
 
     async def store_inbound(self, message: InboundMessage) -> int | None:
-        """Keep a raw message; None when it was stored before (same source_key or Message-ID)."""
-        same = InboundRow.source_key == message.source_key
-        if message.message_id is not None:
-            # The same message fetched from another mailbox has another key but one Message-ID.
-            same = or_(
-                same,
-                (InboundRow.channel == message.channel.value)
-                & (InboundRow.message_id == message.message_id),
-            )
+        """Keep a raw message; None when it was stored before (same source key or same bytes)."""
+        digest = hashlib.sha256(message.raw).hexdigest()
+        # The same bytes fetched again (from another mailbox, or resent) are the same message;
+        # a different message that reuses a Message-ID is another one and is kept.
+        same = or_(
+            InboundRow.source_key == message.source_key,
+            (InboundRow.channel == message.channel.value) & (InboundRow.content_hash == digest),
+        )
         row = InboundRow(
             channel=message.channel.value,
             source_key=message.source_key,
             message_id=message.message_id,
+            content_hash=digest,
             sender=message.sender,
             raw=message.raw,
             status=message.status.value,

@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -165,16 +164,10 @@ class InboundRow(Base):
 
     __tablename__ = "inbound_messages"
     __table_args__ = (
-        # A partial index, because a plain unique constraint's treatment of NULL is a
-        # backend setting; messages without a Message-ID must never collide.
-        Index(
-            "uq_inbound_messages_channel_message_id",
-            "channel",
-            "message_id",
-            unique=True,
-            sqlite_where=text("message_id IS NOT NULL"),
-            postgresql_where=text("message_id IS NOT NULL"),
-        ),
+        # The same bytes are one message however often they arrive; a Message-ID alone proves
+        # nothing (senders reuse them), so two different messages sharing one are both kept.
+        Index("uq_inbound_messages_channel_content_hash", "channel", "content_hash", unique=True),
+        Index("ix_inbound_messages_channel_message_id", "channel", "message_id"),
         Index("ix_inbound_messages_status_received_at", "status", "received_at"),
     )
 
@@ -182,6 +175,8 @@ class InboundRow(Base):
     channel: Mapped[str] = mapped_column(String(STATE))
     source_key: Mapped[str] = mapped_column(String(HEADER), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(HEADER))
+    # SHA-256 of the raw bytes, hex.
+    content_hash: Mapped[str] = mapped_column(String(64))
     sender: Mapped[str | None] = mapped_column(String(HEADER))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(STATE))

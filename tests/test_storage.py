@@ -129,9 +129,17 @@ async def test_message_stored_twice_is_kept_once(store: SqlStore) -> None:
     assert len(await store.inbound(InboundStatus.NEW)) == 1
 
 
-async def test_same_message_id_via_another_mailbox_is_kept_once(store: SqlStore) -> None:
+async def test_the_same_bytes_via_another_mailbox_are_kept_once(store: SqlStore) -> None:
     assert await store.store_inbound(_message("imap:INBOX:1")) is not None
     assert await store.store_inbound(_message("maildir:inbox:xyz")) is None
+
+
+async def test_another_message_reusing_a_message_id_is_kept_too(store: SqlStore) -> None:
+    first = _message("maildir:inbox:1")
+    other = replace(_message("maildir:inbox:2"), raw=b"From: a@x.example\r\n\r\nNyt forslag\r\n")
+    assert await store.store_inbound(first) is not None
+    assert await store.store_inbound(other) is not None
+    assert len(await store.inbound(InboundStatus.NEW)) == 2
 
 
 async def test_same_message_id_on_another_channel_is_another_message(store: SqlStore) -> None:
@@ -141,8 +149,10 @@ async def test_same_message_id_on_another_channel_is_another_message(store: SqlS
 
 
 async def test_messages_without_message_id_never_collide(store: SqlStore) -> None:
-    assert await store.store_inbound(_message("k1", message_id=None)) is not None
-    assert await store.store_inbound(_message("k2", message_id=None)) is not None
+    first = replace(_message("k1", message_id=None), raw=b"From: a@x.example\r\n\r\n1\r\n")
+    second = replace(_message("k2", message_id=None), raw=b"From: a@x.example\r\n\r\n2\r\n")
+    assert await store.store_inbound(first) is not None
+    assert await store.store_inbound(second) is not None
     assert len(await store.inbound(InboundStatus.NEW)) == 2
 
 
@@ -159,7 +169,11 @@ async def test_stored_message_comes_back_byte_for_byte(store: SqlStore) -> None:
 async def test_inbound_lists_oldest_first_within_the_limit(store: SqlStore) -> None:
     for n in (3, 1, 2):
         await store.store_inbound(
-            replace(_message(f"k{n}", None), received_at=NOW + timedelta(minutes=n))
+            replace(
+                _message(f"k{n}", None),
+                raw=f"From: a@x.example\r\n\r\n{n}\r\n".encode(),
+                received_at=NOW + timedelta(minutes=n),
+            )
         )
     listed = await store.inbound(InboundStatus.NEW, limit=2)
     assert [m.source_key for m in listed] == ["k1", "k2"]
