@@ -48,3 +48,13 @@ def message_id(purpose: str, key: str, token: str | None, recipient: str, domain
     token_part = f".{token}" if token else ""
     safe_key = re.sub(r"[^A-Za-z0-9-]", "-", key)
     return f"<{purpose}-{safe_key}{token_part}.{short_hash(recipient)}@{domain}>"
+
+
+# Every Message-ID made by message_id(): <purpose-key[.token].hash6@domain>.
+_OUR_ID = re.compile(r"^<[a-z]+[a-z0-9-]*-[^<>@\s]*\.[0-9a-f]{6}@([^<>@\s]+)>$")
+
+
+def is_our_message_id(value: str, domain: str) -> bool:
+    """Whether a Message-ID is one this service made for a group whose mail domain is domain."""
+    match = _OUR_ID.match(value.strip())
+    return match is not None and match.group(1).lower() == domain.lower()

@@ -188,3 +188,17 @@ async def test_a_dismissed_answer_leaves_the_review_and_is_kept(app: App) -> Non
     assert await review.review_list(app, group, meeting) == []
     kept = await app.store.answer(held.answer.id)
     assert kept is not None and kept.status is AnswerStatus.DISMISSED
+
+
+async def test_our_own_mail_looping_back_is_never_an_answer(app: App) -> None:
+    await _open(app)
+    # A forwarding rule sends one of our calls back into the mailbox, display name and all.
+    call = next(m for m in _sent(app) if str(m["Message-ID"]).startswith("<call-"))
+    mailbox.Maildir(app.settings.inbox_maildir, create=True).add(call.as_bytes())
+    # A copy whose From was rewritten by a list server is still ours by its Message-ID.
+    copy = next(m for m in _sent(app) if str(m["Message-ID"]).startswith("<call-"))
+    del copy["From"]
+    copy["From"] = "Liste <liste@lists.example.net>"
+    mailbox.Maildir(app.settings.inbox_maildir, create=True).add(copy.as_bytes())
+    await tick(app)
+    assert await app.store.answers(app.group().slug, MEETING) == []

@@ -10,7 +10,12 @@ import json
 import logging
 from dataclasses import dataclass, replace
 
-from agenda.addresses import plus_address, token_from_address, tokens_in_message_ids
+from agenda.addresses import (
+    is_our_message_id,
+    plus_address,
+    token_from_address,
+    tokens_in_message_ids,
+)
 from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind, Reading
 from agenda.records import Attachment, ReplyToken
@@ -92,9 +97,19 @@ async def route_email(app: App, raw: bytes) -> Route:
 
 
 def _is_our_own(app: App, decoded: DecodedMessage) -> bool:
-    """Our own messages looped back (a copy, a forward rule) are never answers."""
-    ours = {g.reply_address for g in app.groups.values()}
-    return decoded.from_address in ours
+    """Our own messages looped back (a copy, a forward rule) are never answers.
+
+    Known by the sender's address (plus-addresses too) or by a Message-ID we made: ours end in
+    the reply address's domain, which no partner's mail program uses for its own ids.
+    """
+    for group in app.groups.values():
+        local, _, domain = group.reply_address.lower().partition("@")
+        sender_local, _, sender_domain = decoded.from_address.partition("@")
+        if sender_domain == domain and sender_local.partition("+")[0] == local:
+            return True
+        if is_our_message_id(decoded.message_id, domain):
+            return True
+    return False
 
 
 async def _find_token(app: App, decoded: DecodedMessage) -> ReplyToken | None:
