@@ -143,8 +143,9 @@ class Renderer:
         *,
         reply_address: str,
         approvals_needed: int,
+        mail_approval: bool = True,
     ) -> RenderedMail:
-        """The draft to the chair, inline, with how to approve it."""
+        """The draft to the chair, inline, with how to approve it (by reply only where on)."""
         return self._mail(
             group,
             "draft",
@@ -154,6 +155,7 @@ class Renderer:
             reply_address=reply_address,
             approvals_needed=approvals_needed,
             draft=True,
+            mail_approval=mail_approval,
         )
 
     def approval_reply(
@@ -167,8 +169,10 @@ class Renderer:
         approved: bool,
         published: bool,
         still_needed: Sequence[str],
+        refusal: str | None = None,
+        answered: int | None = None,
     ) -> RenderedMail:
-        """To a chair who answered the draft: approved, recorded, or how to approve."""
+        """To a chair who answered the draft: approved, recorded, refused and why, or how."""
         return self._mail(
             group,
             "approval",
@@ -179,6 +183,8 @@ class Renderer:
             approved=approved,
             published=published,
             still_needed=list(still_needed),
+            refusal=refusal,
+            answered=answered,
         )
 
     def published_mail(self, group: Group, meeting: Meeting, agenda: Agenda) -> RenderedMail:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     fault_point: str = ""
     # An outbox row left "sending" this long ago was cut off by a crash.
     sending_timeout_seconds: float = 600.0
+    # The authserv-id of the municipality's own mail gateway; its Authentication-Results decide
+    # whether a chair's "Godkendt" by e-mail is genuine. Empty: approval by e-mail is off.
+    approval_authserv_id: str = ""
 
     @field_validator("groups", mode="before")
     @classmethod

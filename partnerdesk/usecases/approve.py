@@ -115,9 +115,27 @@ def names_of(group: Group, emails: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f[1].name if f else e for f, e in zip(found, emails, strict=True))
 
 
+def mail_refusal(app: App, route: Route, latest_version: int) -> str | None:
+    """Why a chair's reply to the draft cannot approve it, or None when it may.
+
+    Anyone can write a chair's address in From; only our own gateway's Authentication-Results
+    (DMARC, or DKIM aligned with the chair's domain) show the chair sent it. The reply must also
+    answer the draft sent to this chair, and its newest version.
+    """
+    if not app.settings.approval_authserv_id:
+        return "email_off"
+    if not route.authentic:
+        return "not_authentic"
+    if route.draft is None or not route.draft.to_sender:
+        return "not_bound"
+    if route.draft.version != latest_version:
+        return "stale"
+    return None
+
+
 async def approve_by_mail(app: App, route: Route, answer: Answer) -> ApprovalOutcome | None:
-    """A chair's reply to the draft: "Godkendt"/"Approved" approves and publishes; the chair
-    always hears back what happened, or how to approve when the reply was unclear."""
+    """A chair's reply to the draft: an authentic "Godkendt" approves and publishes; the chair
+    always hears back what happened, or how to approve when the reply could not count."""
     from partnerdesk.usecases.common import queue_mail
 
     group, meeting = route.group, route.meeting
@@ -129,7 +147,10 @@ async def approve_by_mail(app: App, route: Route, answer: Answer) -> ApprovalOut
         return None
     outcome: ApprovalOutcome | None = None
     published = False
-    if not _APPROVAL_WORDS.search(answer.reading.new_text or ""):
+    refusal = mail_refusal(app, route, latest.version)
+    if refusal is not None:
+        await audit(app, group, "approval.refused", route.sender, meeting.id, why=refusal)
+    elif not _APPROVAL_WORDS.search(answer.reading.new_text or ""):
         await audit(app, group, "approval.not_understood", route.sender, meeting.id)
     else:
         try:
@@ -149,7 +170,10 @@ async def approve_by_mail(app: App, route: Route, answer: Answer) -> ApprovalOut
         approved=bool(outcome and outcome.approved),
         published=published,
         still_needed=names_of(group, outcome.still_needed) if outcome else (),
+        refusal=refusal,
+        answered=route.draft.version if route.draft else None,
     )
+    # The reply goes to the chair's registered address, never to a forged sender's.
     await queue_mail(
         app,
         group,

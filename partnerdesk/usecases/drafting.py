@@ -147,6 +147,7 @@ async def send_draft_to_chairs(app: App, group: Group, meeting: Meeting, agenda:
                 contact,
                 reply_address=reply_to,
                 approvals_needed=group.approvals_required,
+                mail_approval=bool(app.settings.approval_authserv_id),
             )
             queued += await queue_mail(
                 app,

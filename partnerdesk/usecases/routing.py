@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, replace
 
 from agenda.addresses import (
     is_our_message_id,
     plus_address,
+    short_hash,
     token_from_address,
     tokens_in_message_ids,
 )
@@ -20,6 +22,7 @@ from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind, Reading
 from agenda.records import Attachment, ReplyToken
 from agenda.workflow import CallState
+from mail.authresults import verdict
 from mail.mime import DecodedMessage, MessageError, read_message
 from partnerdesk.app import App
 from partnerdesk.parsing import parse_message
@@ -46,6 +49,9 @@ class Route:
     token_mismatch: bool = False
     # Where a chat answer is echoed.
     chat_id: str | None = None
+    # A reply to a draft: whether our gateway vouched for its sender, and the draft it answers.
+    authentic: bool = False
+    draft: DraftReference | None = None
 
     @property
     def reply_to(self) -> str | None:
@@ -77,9 +83,14 @@ async def route_email(app: App, raw: bytes) -> Route:
     reading = replace(reading, partner=None if mismatch else partner)
     meeting = await _meeting_for(app, group, token)
     approval = None
+    authentic = False
+    draft = None
     if token is not None and token.purpose == "draft":
         contact = group.contact_by_email(sender)
         approval = bool(contact and contact[1].is_chair)
+        gateway = app.settings.approval_authserv_id
+        authentic = bool(gateway) and verdict(raw, gateway).vouches_for(sender)
+        draft = draft_answered(decoded, sender)
     return Route(
         sender=sender,
         group=group,
@@ -93,7 +104,32 @@ async def route_email(app: App, raw: bytes) -> Route:
         bounced=decoded.bounced_recipients,
         approval=approval,
         token_mismatch=mismatch,
+        authentic=authentic,
+        draft=draft,
     )
+
+
+@dataclass(frozen=True)
+class DraftReference:
+    """The draft mail a reply answers: its version, and whether it was sent to the replier."""
+
+    version: int
+    to_sender: bool
+
+
+_DRAFT_ID = re.compile(r"^<draft-.*-v(\d+)\.[0-9a-f]{12}\.([0-9a-f]{6})@", re.I)
+
+
+def draft_answered(decoded: DecodedMessage, sender: str) -> DraftReference | None:
+    """The newest draft this reply quotes, from our Message-IDs (version and recipient)."""
+    found: list[DraftReference] = []
+    for value in (decoded.in_reply_to or "", *decoded.references):
+        match = _DRAFT_ID.match(value.strip())
+        if match:
+            found.append(
+                DraftReference(int(match.group(1)), match.group(2).lower() == short_hash(sender))
+            )
+    return max(found, key=lambda d: d.version) if found else None
 
 
 def _is_our_own(app: App, decoded: DecodedMessage) -> bool:
