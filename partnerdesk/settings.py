@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     # The authserv-id of the municipality's own mail gateway; its Authentication-Results decide
     # whether a chair's "Godkendt" by e-mail is genuine. Empty: approval by e-mail is off.
     approval_authserv_id: str = ""
+    # At most this many echoes to one sender per call within the window, and never twice to
+    # the same words: an autoresponder that does not say it is one cannot start a storm.
+    echo_limit: int = 5
+    echo_window_minutes: float = 60.0
 
     @field_validator("groups", mode="before")
     @classmethod

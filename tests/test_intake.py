@@ -202,3 +202,23 @@ async def test_our_own_mail_looping_back_is_never_an_answer(app: App) -> None:
     mailbox.Maildir(app.settings.inbox_maildir, create=True).add(copy.as_bytes())
     await tick(app)
     assert await app.store.answers(app.group().slug, MEETING) == []
+
+
+async def test_an_unmarked_autoresponder_gets_one_echo_not_a_storm(app: App) -> None:
+    await _open(app)
+    for _ in range(20):
+        # No Auto-Submitted header, no "out of office" words: only its repetition gives it away.
+        _mail(app, JENS, "Tak for din mail. Jeg vender tilbage hurtigst muligt.")
+    await tick(app)
+    echoes = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<echo-")]
+    assert len(echoes) == 1
+    assert len(await app.store.answers(app.group().slug, MEETING)) == 20  # every message kept
+
+
+async def test_a_partner_writing_often_is_echoed_up_to_the_limit(app: App) -> None:
+    await _open(app)
+    for n in range(8):
+        _mail(app, JENS, f"Vi foreslår et punkt om emne nummer {n}.")
+    await tick(app)
+    echoes = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<echo-")]
+    assert len(echoes) == app.settings.echo_limit

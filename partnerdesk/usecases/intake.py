@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agenda.intake import Decision, IntakeFacts, decide
 from agenda.model import Group, Meeting
@@ -64,7 +64,8 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
         reading=reading,
         inbound_id=message.id,
     )
-    earlier = await _earlier(app, answer)
+    same_call = await _same_call(app, answer)
+    earlier = [a for a in same_call if answer.partner is not None and a.partner == answer.partner]
     change = revision(earlier, answer)
     decision = decide(
         IntakeFacts(
@@ -94,7 +95,7 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
         await _mark_superseded(app, [*earlier, answer])
     else:
         change = Revision()
-    if reading.kind is MessageKind.REPLY:
+    if reading.kind is MessageKind.REPLY and not _storm(app, answer, same_call):
         from partnerdesk.usecases.echo import echo
 
         await echo(app, route, answer, deadline=deadline, revision=change)
@@ -124,15 +125,33 @@ async def _call_facts(
     return call.deadline_for(meeting), call.state
 
 
-async def _earlier(app: App, answer: Answer) -> list[Answer]:
-    """The partner's other answers to the same call (not this message's own, if read before)."""
-    if answer.partner is None or answer.meeting is None:
+async def _same_call(app: App, answer: Answer) -> list[Answer]:
+    """The other answers to the same call (not this message's own, if it was read before)."""
+    if answer.meeting is None:
         return []
     return [
         a
         for a in await app.store.answers(answer.group, answer.meeting)
-        if a.partner == answer.partner and a.inbound_id != answer.inbound_id
+        if a.inbound_id != answer.inbound_id
     ]
+
+
+def _storm(app: App, answer: Answer, same_call: list[Answer]) -> bool:
+    """An autoresponder that is not marked as one: the same text again, or too many, in a while.
+
+    Each of our echoes may draw another automatic reply; answering the same words twice, or
+    more than a few messages from one sender in the window, would never end (RFC 3834).
+    """
+    since = answer.received_at - timedelta(minutes=app.settings.echo_window_minutes)
+    recent = [
+        a for a in same_call if a.sender.lower() == answer.sender.lower() and since <= a.received_at
+    ]
+    text = " ".join(answer.reading.new_text.split())
+    repeated = any(" ".join(a.reading.new_text.split()) == text for a in recent)
+    if repeated or len(recent) >= app.settings.echo_limit:
+        log.info("no echo to %s: %d answers in the window", answer.sender, len(recent))
+        return True
+    return False
 
 
 async def _mark_superseded(app: App, answers: list[Answer]) -> None:
