@@ -87,17 +87,12 @@ def _parser(language: str) -> argparse.ArgumentParser:
         "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
     )
     # Its own dest: "action" is taken by the agenda's subcommand (edit, late, ...).
-    edit.add_argument(
-        "edit_action",
-        choices=workbench.EDIT_ACTIONS,
-        metavar=h["edit_metavar"],
-        help=h["edit_action"],
-    )
+    edit.add_argument("edit_action", metavar=h["edit_metavar"], help=h["edit_action"])
     edit.add_argument("args", nargs="+", metavar=h["args_metavar"], help=h["edit_args"])
     late = command("agenda late", agenda)
     meeting(late)
     late.add_argument("--as", dest="as_email", metavar="EMAIL", help=h["late_as"])
-    late.add_argument("decision", choices=["list", "admit", "decline"], help=h["late_decision"])
+    late.add_argument("decision", metavar=h["edit_metavar"], help=h["late_decision"])
     late.add_argument("answer", nargs="?", metavar="N", help=h["late_answer"])
 
     initiatives = actions(command("initiatives", sub, leaf=False))

@@ -18,20 +18,16 @@ from partnerdesk.usecases import drafting
 from partnerdesk.usecases.bilag import keep_bilag
 from partnerdesk.usecases.common import local
 
-EDIT_ACTIONS = (
-    "move",
-    "drop",
-    "merge",
-    "split",
-    "close",
-    "open",
-    "set",
-    "add",
-    "attach",
-    "revert",
-)
 # How many arguments each action takes; "set" and "add" join the rest into one text.
 _WANTS = {"move": 2, "drop": 1, "merge": 2, "split": 1, "close": 1, "open": 1, "attach": 2}
+
+
+def _word(group: Group, kind: str, word: str) -> str:
+    """The action a word names, in the group's language or in English."""
+    action = table(group, f"{kind}_words").get(word.lower())
+    if action is None:
+        raise UsageError("unknown_edit_word", word=word, words=say(group, f"{kind}_word_list"))
+    return action
 
 
 def _number(value: str) -> int:
@@ -46,8 +42,11 @@ def _count(action: str, args: list[str], wanted: int) -> None:
         raise UsageError("edit_arguments", action=action, wanted=wanted, given=len(args))
 
 
-def edit_from_args(group: Group, agenda: Agenda, action: str, args: list[str]) -> Edit:
-    """The edit a command line names (items by their printed number)."""
+def edit_from_args(
+    group: Group, agenda: Agenda, action: str, args: list[str], said: str = ""
+) -> Edit:
+    """The edit a command line names (items by their printed number); said is the word typed."""
+    said = said or action
     if action == "add":
         title = " ".join(args).strip()
         if not title:
@@ -55,13 +54,13 @@ def edit_from_args(group: Group, agenda: Agenda, action: str, args: list[str]) -
         return Edit(action="add", value=title)
     if action == "set":
         if len(args) < 3:
-            raise UsageError("edit_arguments", action=action, wanted=3, given=len(args))
+            raise UsageError("edit_arguments", action=said, wanted=3, given=len(args))
         field = table(group, "fields").get(args[1].lower())
         if field is None:
             raise UsageError("unknown_field", field=args[1])
         key = key_at(agenda, _number(args[0]))
         return Edit(action="set", key=key, field=field, value=" ".join(args[2:]))
-    _count(action, args, _WANTS[action])
+    _count(said, args, _WANTS[action])
     key = key_at(agenda, _number(args[0]))
     if action == "move":
         return Edit(action="move", key=key, position=_number(args[1]))
@@ -96,21 +95,22 @@ async def agenda_edit(args: argparse.Namespace, settings: Settings) -> int:
     async with app_for(settings) as app:
         group, meeting = meeting_of(app, args)
         current = await _current(app, group, meeting.id)
-        if args.edit_action == "revert":
-            _count("revert", words, 1)
+        action = _word(group, "edit", args.edit_action)
+        if action == "revert":
+            _count(args.edit_action, words, 1)
             earlier = _number(words[0])
             agenda, changes = await drafting.revert_agenda(
                 app, group, meeting, earlier, actor=args.as_email
             )
             head = say(group, "reverted", version=agenda.version, earlier=earlier)
         else:
-            if args.edit_action == "attach":
-                _count("attach", words, 2)
+            if action == "attach":
+                _count(args.edit_action, words, 2)
                 key = key_at(current, _number(words[0]))
                 name, stored = await keep_bilag(app, group, meeting, Path(words[1]))
                 edit = Edit(action="attach", key=key, value=name, other=stored)
             else:
-                edit = edit_from_args(group, current, args.edit_action, words)
+                edit = edit_from_args(group, current, action, words, args.edit_action)
             agenda, changes = await drafting.edit_agenda(
                 app, group, meeting, edit, actor=args.as_email
             )
@@ -126,7 +126,8 @@ async def agenda_late(args: argparse.Namespace, settings: Settings) -> int:
     """partnerdesk agenda late: list late answers, or admit or decline one (chair only)."""
     async with app_for(settings) as app:
         group, meeting = meeting_of(app, args)
-        if args.decision == "list":
+        decision = _word(group, "late", args.decision)
+        if decision == "list":
             late = [
                 a
                 for a in await app.store.answers(group.slug, meeting.id)
@@ -147,7 +148,7 @@ async def agenda_late(args: argparse.Namespace, settings: Settings) -> int:
         if found is None or not found[1].is_chair:
             raise NotAllowedError("late_not_chair", email=args.as_email or "?")
         agenda = await drafting.decide_late(
-            app, group, meeting, answer, admit=args.decision == "admit", actor=found[1].email
+            app, group, meeting, answer, admit=decision == "admit", actor=found[1].email
         )
     if agenda is None:
         print(say(group, "late_declined", answer=answer))
