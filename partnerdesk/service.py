@@ -10,6 +10,7 @@ from typing import Any
 
 from agenda.ports import MailWaiter
 from partnerdesk.app import App
+from partnerdesk.texts import DEFAULT_LANGUAGE, say, table
 from partnerdesk.usecases.tick import tick
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ async def _loop(app: App, stop: asyncio.Event, *, once: bool) -> None:
             report = await tick(app)
             log.info("tick: %s", report)
             if once:
-                print(_summary(report))
+                print(_summary(app, report))
         except Exception:
             if once:
                 raise
@@ -63,6 +64,14 @@ async def _pause(app: App, stop: asyncio.Event) -> bool:
     return stopper in done
 
 
-def _summary(report: object) -> str:
-    fields = getattr(report, "__dict__", {})
-    return ", ".join(f"{k}={v}" for k, v in fields.items() if v) or "nothing was due"
+def _summary(app: App, report: object) -> str:
+    """What the pass did, in the (first) group's language."""
+    groups = list(app.groups.values())
+    language = groups[0].language.value if groups else DEFAULT_LANGUAGE
+    words = table(language, "tick_words")
+    parts = []
+    for name, value in getattr(report, "__dict__", {}).items():
+        if value:
+            shown = ", ".join(value) if isinstance(value, list) else value
+            parts.append(words[name].format(value=shown) if name in words else f"{name}={shown}")
+    return ", ".join(parts) or say(language, "run_nothing")

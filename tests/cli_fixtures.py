@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import mailbox
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -86,6 +89,19 @@ async def _build(data_dir: Path, group: Path) -> None:
         await close_app(app)
 
 
+_PREPARED: dict[str, Path] = {}
+
+
+def _prepared(language: str) -> Path:
+    """A folder with the group file and a data folder holding the call, built once per run."""
+    if language not in _PREPARED:
+        base = Path(tempfile.mkdtemp(prefix="partnerdesk-desk-"))
+        atexit.register(shutil.rmtree, base, True)
+        asyncio.run(_build(base / "var", group_file(base, language)))
+        _PREPARED[language] = base
+    return _PREPARED[language]
+
+
 @dataclass
 class Desk:
     """The secretariat's desk: a group file, its data folder, and a way to type commands."""
@@ -111,10 +127,10 @@ def desk(
 ) -> Desk:
     """A prepared desk in the language, with a settings file naming its data folder."""
     folder = tmp_path / language
-    folder.mkdir()
-    group = group_file(folder, language)
+    # Building the call takes seconds; each test gets its own copy of one prepared folder.
+    shutil.copytree(_prepared(language), folder)
+    group = folder / f"group-{language}.toml"
     data_dir = folder / "var"
-    asyncio.run(_build(data_dir, group))
     for name in ("DATA_DIR", "DATABASE_URL", "GROUPS", "SMTP_URL", "IMAP_URL", "TELEGRAM_TOKEN"):
         monkeypatch.delenv(f"PARTNERDESK_{name}", raising=False)
     settings = folder / "settings.env"

@@ -17,35 +17,36 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def test_make_demo_runs_the_whole_cycle_in_danish(
+def test_the_demo_runs_the_whole_cycle_in_danish_from_any_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(ROOT)
-    code, out, err = _run(capsys, "demo", "--dir", str(tmp_path / "demo"))
+    # Outside the repository the demo uses its packaged copy of config/norddjurs.toml.
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "demo")
     assert (code, err) == (0, "")
     assert out.startswith("1. Indkaldelsen til mødet 2027-1 ")
     assert "6. Udsendt til alle kontakter: " in out
     assert "dagsorden-2027-1-v1.pdf" in out
     # The status table names partners as people read them, not by slug.
     assert "Dansk Byggeri (lokalforening)" in out and "dansk-byggeri " not in out
+    assert "PARTNERDESK_DATA_DIR=var/demo partnerdesk agenda show" in out
     assert english_words(out) == []
+    assert (tmp_path / "var" / "demo" / "norddjurs.toml").exists()
 
 
-def test_the_demo_works_outside_the_repository_and_refuses_a_foreign_folder(
+def test_the_demo_refuses_a_folder_it_did_not_make(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    code, out, _ = _run(capsys, "demo")
-    assert code == 0 and (tmp_path / "var" / "demo" / "norddjurs.toml").exists()
-    assert "PARTNERDESK_DATA_DIR=var/demo partnerdesk agenda show" in out
+    monkeypatch.chdir(ROOT)
     taken = tmp_path / "mine"
     taken.mkdir()
     (taken / "notes.txt").write_text("x", encoding="utf-8")
-    code, out, err = _run(capsys, "demo", "--dir", str(taken))
+    code, _, err = _run(capsys, "demo", "--dir", str(taken))
     assert code == 2
     assert err == (
         f"partnerdesk: mappen {taken} findes og er ikke lavet af demoen; vælg en anden med --dir\n"
     )
+    assert (taken / "notes.txt").exists()
 
 
 def test_the_packaged_demo_group_is_the_repository_one() -> None:
@@ -137,6 +138,7 @@ def test_no_english_line_reaches_a_danish_group(
         ("agenda", "publish", "--meeting", MEETING),
         ("call", "close", "--meeting", MEETING),
         ("initiatives", "report"),
+        ("run", "--once"),
         ("agenda", "edit", "--meeting", MEETING),
     ):
         code, out, err = d.run(*argv)
