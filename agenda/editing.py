@@ -7,7 +7,7 @@ the edited agenda instead of wiping the secretariat's work.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from agenda.agenda import Agenda, AgendaItem, ItemKind
@@ -105,10 +105,17 @@ def _apply(items: list[AgendaItem], edit: Edit) -> list[AgendaItem]:
     if action == "drop":
         _movable(item)
         return items[:n] + items[n + 1 :]
+    if action == "attach":
+        # value is the Bilag's display name; other is the file kept with the draft.
+        items[n] = replace(item, attachments=tuple(dict.fromkeys((*item.attachments, edit.value))))
+        return items
     if action in ("close", "open"):
+        _movable(item)
         items[n] = replace(item, closed=action == "close")
         return items
     if action == "set":
+        # The standard items are worded by the templates, in the group's language.
+        _movable(item)
         if edit.field not in _FIELDS:
             raise WorkflowError("unknown_field", field=edit.field)
         if edit.field == "title":
@@ -119,6 +126,7 @@ def _apply(items: list[AgendaItem], edit: Edit) -> list[AgendaItem]:
     if action == "merge":
         m = _find(items, edit.other)
         into, extra = items[n], items[m]
+        _movable(into)
         _movable(extra)
         merged = _merge(into, extra)
         items[n] = merged
@@ -179,33 +187,42 @@ def _unique_key(items: list[AgendaItem], title: str) -> str:
     return key
 
 
-def outline(agenda: Agenda) -> list[str]:
-    """A plain outline of the agenda, one line per item and field, for diffs."""
+def outline(agenda: Agenda, labels: Mapping[str, str] | None = None) -> list[str]:
+    """A plain outline of the agenda, one line per item and field, for diffs.
+
+    labels words the standard items (by kind), the fields, "closed", "proposers" and
+    "attachments" in the reader's language; without them the program's own names are used.
+    """
+    words = labels or {}
     lines: list[str] = []
     for n, item in agenda.numbered():
-        head = item.title or item.kind.value
-        flags = " [lukket]" if item.closed else ""
-        lines.append(f"{n}. {head}{flags}")
+        head = item.title if item.kind is ItemKind.PROPOSAL else words.get(item.kind.value)
+        flags = f" [{words.get('closed', 'closed')}]" if item.closed else ""
+        lines.append(f"{n}. {head or item.title or item.kind.value}{flags}")
         for name in ("background", "recommendation", "description"):
             value = getattr(item, name)
             if value:
-                lines.append(f"   {name}: {value}")
+                lines.append(f"   {words.get(name, name)}: {value}")
         if item.proposers:
-            lines.append(f"   proposers: {', '.join(item.proposers)}")
+            lines.append(f"   {words.get('proposers', 'proposers')}: {', '.join(item.proposers)}")
+        if item.attachments:
+            bilag = ", ".join(item.attachments)
+            lines.append(f"   {words.get('attachments', 'attachments')}: {bilag}")
     return lines
 
 
-def diff(old: Agenda | None, new: Agenda) -> str:
-    """A readable unified diff between two versions."""
+def diff(old: Agenda | None, new: Agenda, labels: Mapping[str, str] | None = None) -> str:
+    """A readable unified diff between two versions, worded with labels (see outline)."""
     import difflib
 
-    before = outline(old) if old else []
+    words = labels or {}
+    version = words.get("version", "version")
     return "\n".join(
         difflib.unified_diff(
-            before,
-            outline(new),
-            fromfile=f"version {old.version}" if old else "nothing",
-            tofile=f"version {new.version}",
+            outline(old, labels) if old else [],
+            outline(new, labels),
+            fromfile=f"{version} {old.version}" if old else words.get("nothing", "nothing"),
+            tofile=f"{version} {new.version}",
             lineterm="",
         )
     )

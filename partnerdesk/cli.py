@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from agenda.errors import PartnerdeskError
-from partnerdesk import commands, review_commands
+from partnerdesk import commands, review_commands, workbench
 from partnerdesk.arguments import UsageProblem, parser_class
 from partnerdesk.settings import Settings, load_settings
 from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
@@ -25,8 +25,9 @@ def _parser(language: str) -> argparse.ArgumentParser:
     h = table(language, "help")
     make = parser_class(language)
     common = make(add_help=False)
-    common.add_argument("--group", type=Path, action="append", help=h["group"])
-    common.add_argument("--settings", type=Path, help=h["settings"])
+    file = h["file_metavar"]
+    common.add_argument("--group", type=Path, action="append", metavar=file, help=h["group"])
+    common.add_argument("--settings", type=Path, metavar=file, help=h["settings"])
     common.add_argument("-v", "--verbose", action="store_true", help=h["verbose"])
 
     p = make(prog="partnerdesk", description=h["description"])
@@ -39,13 +40,18 @@ def _parser(language: str) -> argparse.ArgumentParser:
             short, parents=[common] if leaf else [], help=h[key], description=h[key]
         )
 
+    def meeting(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--meeting", required=True, metavar="ID", help=h["meeting"])
+
     def actions(parent: argparse.ArgumentParser) -> Any:
         return parent.add_subparsers(
             dest="action", required=True, metavar=h["action"], parser_class=make
         )
 
     demo = command("demo", sub)
-    demo.add_argument("--dir", type=Path, default=Path("var/demo"), help=h["demo_dir"])
+    demo.add_argument(
+        "--dir", type=Path, default=Path("var/demo"), metavar=h["dir_metavar"], help=h["demo_dir"]
+    )
     run = command("run", sub)
     run.add_argument("--once", action="store_true", help=h["run_once"])
     parse = command("parse", sub)
@@ -59,7 +65,7 @@ def _parser(language: str) -> argparse.ArgumentParser:
     calls = {}
     for name in ("call open", "call close", "call status", "call review", "call history"):
         calls[name] = command(name, call)
-        calls[name].add_argument("--meeting", required=True, help=h["meeting"])
+        meeting(calls[name])
     calls["call open"].add_argument("--deadline", metavar=h["deadline_metavar"], help=h["deadline"])
     calls["call history"].add_argument("--partner", metavar="SLUG", help=h["history_partner"])
 
@@ -75,30 +81,33 @@ def _parser(language: str) -> argparse.ArgumentParser:
 
     agenda = actions(command("agenda", sub, leaf=False))
     draft = command("agenda draft", agenda)
-    draft.add_argument("--meeting", required=True, help=h["meeting"])
+    meeting(draft)
     draft.add_argument(
         "--format", choices=["text", "html", "json"], default="text", help=h["draft_format"]
     )
-    draft.add_argument("--out", type=Path, help=h["draft_out"])
+    draft.add_argument("--out", type=Path, metavar=file, help=h["draft_out"])
     approve = command("agenda approve", agenda)
-    approve.add_argument("--meeting", required=True, help=h["meeting"])
+    meeting(approve)
     approve.add_argument(
         "--as", dest="as_email", required=True, metavar="EMAIL", help=h["approve_as"]
     )
-    command("agenda publish", agenda).add_argument("--meeting", required=True, help=h["meeting"])
+    meeting(command("agenda publish", agenda))
+    show = command("agenda show", agenda)
+    meeting(show)
+    show.add_argument("number", metavar="N", help=h["show_number"])
     edit = command("agenda edit", agenda)
-    edit.add_argument("--meeting", required=True, help=h["meeting"])
+    meeting(edit)
     edit.add_argument(
         "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
     )
     # Its own dest: "action" is taken by the agenda's subcommand (edit, late, ...).
-    edit.add_argument("edit_action", choices=commands.EDIT_ACTIONS, help=h["edit_action"])
-    edit.add_argument("args", nargs="+", help=h["edit_args"])
+    edit.add_argument("edit_action", metavar=h["edit_metavar"], help=h["edit_action"])
+    edit.add_argument("args", nargs="+", metavar=h["args_metavar"], help=h["edit_args"])
     late = command("agenda late", agenda)
-    late.add_argument("--meeting", required=True, help=h["meeting"])
+    meeting(late)
     late.add_argument("--as", dest="as_email", metavar="EMAIL", help=h["late_as"])
-    late.add_argument("decision", choices=["list", "admit", "decline"], help=h["late_decision"])
-    late.add_argument("answer", nargs="?", help=h["late_answer"])
+    late.add_argument("decision", metavar=h["edit_metavar"], help=h["late_decision"])
+    late.add_argument("answer", nargs="?", metavar="N", help=h["late_answer"])
 
     initiatives = actions(command("initiatives", sub, leaf=False))
     command("initiatives report", initiatives)
@@ -164,9 +173,10 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("agenda", "draft"): commands.agenda_draft,
     ("agenda", "approve"): commands.agenda_approve,
     ("agenda", "publish"): commands.agenda_publish,
-    ("agenda", "edit"): commands.agenda_edit,
-    ("agenda", "late"): commands.agenda_late,
-    ("initiatives", "report"): commands.initiatives_report,
+    ("agenda", "show"): workbench.agenda_show,
+    ("agenda", "edit"): workbench.agenda_edit,
+    ("agenda", "late"): workbench.agenda_late,
+    ("initiatives", "report"): workbench.initiatives_report,
     ("db", "upgrade"): commands.db_upgrade,
 }
 

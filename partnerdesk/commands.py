@@ -12,17 +12,15 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from agenda.agenda import Agenda
-from agenda.editing import Edit, key_at
-from agenda.errors import NotFoundError, UsageError, WorkflowError
+from agenda.errors import NotFoundError, UsageError
 from agenda.groupfile import load_group
 from agenda.model import Group, Meeting
 from agenda.reading import Channel
-from agenda.records import AnswerStatus, OutboxStatus
+from agenda.records import OutboxStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
-from partnerdesk.texts import pick, say, words
+from partnerdesk.texts import DEFAULT_LANGUAGE, pick, say, words
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
 from partnerdesk.usecases.tick import TickReport
@@ -55,6 +53,18 @@ def _meeting(app: App, args: argparse.Namespace) -> tuple[Group, Meeting]:
     return group, app.meeting(group, args.meeting)
 
 
+# The workbench commands (partnerdesk/workbench.py) find their app, group and meeting alike.
+app_for = _app
+one_group = _one_group
+meeting_of = _meeting
+
+
+def _language(args: argparse.Namespace, settings: Settings) -> str:
+    """The language of the named or configured group, for commands that load no group."""
+    paths = list(args.group or settings.groups)
+    return load_group(paths[0]).language.value if paths else DEFAULT_LANGUAGE
+
+
 async def parse(args: argparse.Namespace, settings: Settings) -> int:
     """partnerdesk parse: read one message and print the reading as JSON."""
     from partnerdesk.parsing import parse_message
@@ -78,7 +88,7 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     await upgrade(settings.effective_database_url)
-    print("database is up to date")
+    print(say(_language(args, settings), "db_upgraded"))
     return 0
 
 
@@ -183,7 +193,7 @@ def format_status(group: Group, rows: list[calls.PartnerStatus]) -> str:
             answered = say(group, "status_nothing")
         lines.append(
             (
-                r.partner,
+                r.name,
                 answered,
                 ",".join(r.via) or "-",
                 str(r.proposals),
@@ -211,7 +221,7 @@ async def agenda_draft(args: argparse.Namespace, settings: Settings) -> int:
             text = app.renderer.agenda_text(group, meeting, agenda, draft=True)
     if args.out:
         await asyncio.to_thread(args.out.write_text, text, encoding="utf-8")
-        print(f"draft version {agenda.version} written to {args.out}")
+        print(say(group, "draft_written", version=agenda.version, path=args.out))
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
@@ -297,79 +307,3 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
     from partnerdesk.demo import run_demo
 
     return await run_demo(args, settings)
-
-
-EDIT_ACTIONS = ("move", "drop", "merge", "split", "close", "open", "set", "add")
-
-
-def _number(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise UsageError("not_a_number", value=value) from None
-
-
-def _edit_from_args(agenda: Agenda, action: str, args: list[str]) -> Edit:
-    wants = {"move": 2, "drop": 1, "merge": 2, "split": 1, "close": 1, "open": 1, "set": 3}
-    if action == "add":
-        return Edit(action="add", value=" ".join(args))
-    if len(args) != wants[action]:
-        raise UsageError("edit_arguments", action=action, wanted=wants[action], given=len(args))
-    key = key_at(agenda, _number(args[0]))
-    if action == "move":
-        return Edit(action="move", key=key, position=_number(args[1]))
-    if action == "merge":
-        return Edit(action="merge", key=key, other=key_at(agenda, _number(args[1])))
-    if action == "set":
-        return Edit(action="set", key=key, field=args[1], value=args[2])
-    return Edit(action=action, key=key)
-
-
-async def agenda_edit(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk agenda edit: one change to the draft, printed as a diff."""
-    async with _app(settings) as app:
-        group, meeting = _meeting(app, args)
-        current = await app.store.agenda(group.slug, meeting.id)
-        if current is None:
-            raise WorkflowError("no_draft", meeting=meeting.id)
-        edit = _edit_from_args(current, args.edit_action, list(args.args))
-        agenda, changes = await drafting.edit_agenda(app, group, meeting, edit, actor=args.as_email)
-    print(changes or f"version {agenda.version}: nothing changed")
-    return 0
-
-
-async def agenda_late(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk agenda late: list late answers, or admit or decline one (chair only)."""
-    async with _app(settings) as app:
-        group, meeting = _meeting(app, args)
-        if args.decision == "list":
-            for a in await app.store.answers(group.slug, meeting.id):
-                if a.status is AnswerStatus.LATE:
-                    titles = "; ".join(p.title for p in a.reading.proposals) or "-"
-                    print(f"{a.id}  {a.partner or a.sender}  {titles}")
-            return 0
-        if args.answer is None:
-            raise UsageError("late_needs_number", meeting=meeting.id)
-        answer = _number(args.answer)
-        agenda = await drafting.decide_late(
-            app, group, meeting, answer, admit=args.decision == "admit", actor=args.as_email or "?"
-        )
-    print(f"admitted; draft version {agenda.version}" if agenda else "declined")
-    return 0
-
-
-async def initiatives_report(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk initiatives report: the evaluation overview."""
-    from partnerdesk.usecases.initiatives import initiatives_report as report
-
-    async with _app(settings) as app:
-        group = _one_group(app, args)
-        rows = await report(app, group)
-    for r in rows:
-        print(f"{r.code}  {r.title}")
-        print(f"    has the ball: {r.owner}   status: {r.status}")
-        print(f"    success criteria: {r.success_criteria or '-'}")
-        for h in r.history:
-            moved = f" -> ball to {h.new_owner}" if h.new_owner else ""
-            print(f"    {h.at:%Y-%m-%d} {h.reporter}: {h.status}{moved}")
-    return 0

@@ -39,6 +39,21 @@ class DemoClock:
         return self.now
 
 
+def _choose_group(args: argparse.Namespace) -> tuple[list[Path], bool]:
+    """The group files to run, and whether the packaged Norddjurs group must be written."""
+    groups = list(args.group or []) or [_DEFAULT_GROUP]
+    # Outside the repository the demo brings its own copy of the Norddjurs group.
+    packaged = not args.group and not _DEFAULT_GROUP.exists()
+    if not packaged and not groups[0].exists():
+        raise NotFoundError("demo_group_missing", path=str(groups[0]))
+    return groups, packaged
+
+
+def _write_packaged_group(path: Path) -> None:
+    text = resources.files("templates").joinpath("demo/group.toml").read_text("utf-8")
+    path.write_text(text, encoding="utf-8")
+
+
 def _fresh_folder(folder: Path) -> None:
     # Only a folder the demo made itself is wiped; anything else is refused.
     if folder.exists() and any(folder.iterdir()):
@@ -92,10 +107,11 @@ async def _deliver_replies(app: App, group: Group, meeting: Meeting) -> int:
 async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Open a call, receive replies, remind, close, compile, approve, publish; print where."""
     folder: Path = args.dir
-    groups = list(args.group or []) or [_DEFAULT_GROUP]
-    if not groups[0].exists():
-        raise NotFoundError("demo_group_missing", path=str(groups[0]))
+    groups, packaged = _choose_group(args)
     _fresh_folder(folder)
+    if packaged:
+        groups = [folder / "norddjurs.toml"]
+        _write_packaged_group(groups[0])
     settings = settings.model_copy(
         update={
             "data_dir": folder,
@@ -174,6 +190,8 @@ async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(say(group, "demo_sent", path=f"{app.settings.outbox_maildir}/new"))
         print(say(group, "demo_inbox", path=app.settings.inbox_maildir))
         print(say(group, "demo_database", url=app.settings.effective_database_url))
+        print()
+        print(say(group, "demo_try", folder=folder, group=groups[0], meeting=meeting.id))
     finally:
         await close_app(app)
     return 0

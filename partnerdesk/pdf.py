@@ -13,7 +13,9 @@ def html_to_pdf(html: str) -> bytes:
         # Partners' text is escaped, but a PDF renderer must never reach out to the network.
         raise ValueError(f"refusing to fetch {url}")
 
-    pdf = HTML(string=html, url_fetcher=no_fetch).write_pdf()
+    # PDF/UA: a tagged PDF that screen readers can follow; Danish public bodies must publish
+    # accessible documents.
+    pdf = HTML(string=html, url_fetcher=no_fetch).write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None
     return bytes(pdf)
 

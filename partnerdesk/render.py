@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class Renderer:
         self.env.filters["paragraphs"] = _paragraphs
         self.env.globals["ItemKind"] = ItemKind
         self.env.globals["partner_name"] = _partner_name
+        self.env.globals["previous_meeting"] = _previous_meeting
 
     def _render(self, group: Group, name: str, **context: Any) -> str:
         template = self.env.get_template(f"{group.language.value}/{name}")
@@ -230,6 +232,28 @@ class Renderer:
             revision=revision,
         )
 
+    def agenda_item_text(
+        self, group: Group, meeting: Meeting, agenda: Agenda, number: int, *, draft: bool = True
+    ) -> str:
+        """One item of the agenda in full, as in agenda_text (number as printed, from 1)."""
+        return self._render(
+            group,
+            "_agenda_item.txt.j2",
+            meeting=meeting,
+            agenda=agenda,
+            draft=draft,
+            n=number,
+            item=agenda.items[number - 1],
+        )
+
+    def agenda_file_name(
+        self, group: Group, meeting: Meeting, agenda: Agenda, *, full: bool = False
+    ) -> str:
+        """The published agenda's file name without suffix, in the group's language."""
+        names = _files(group.language.value)
+        stem = str(names["agenda"]).format(meeting=_safe(meeting.id), version=agenda.version)
+        return str(names["full"]).format(stem=stem) if full else stem
+
     def telegram_text(self, name: str, group: Group, **context: Any) -> str:
         """A short text for the bot: call, reminder, echo, held, approved, not_allowed, help."""
         return self._render(group, f"telegram/{name}.txt.j2", **context).strip()
@@ -258,6 +282,27 @@ def _when(context: Context, moment: datetime, style: str = "datetime") -> str:
         hour=local.hour,
         minute=local.minute,
     )
+
+
+@cache
+def _files(language: str) -> dict[str, Any]:
+    """How the published files are named in a language."""
+    text = resources.files("templates").joinpath(f"{language}/files.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _safe(text: str) -> str:
+    """A piece of a file name: a meeting id from a group file never becomes a path."""
+    cleaned = re.sub(r"[^\w.-]+", "-", text).strip(".-")
+    return cleaned or "-"
+
+
+@pass_context
+def _previous_meeting(context: Context, meeting: Meeting) -> Meeting | None:
+    """The group's meeting before this one, whose minutes this meeting approves."""
+    group: Group = context["group"]
+    earlier = [m for m in group.meetings if m.starts_at < meeting.starts_at]
+    return max(earlier, key=lambda m: m.starts_at) if earlier else None
 
 
 @pass_context

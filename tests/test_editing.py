@@ -63,8 +63,11 @@ def test_close_set_and_diff_are_readable() -> None:
         "Voksenlærlinge",
     ]
     text = diff(agenda, edited)
-    assert "+5. Social dumping [lukket]" in text
+    assert "+5. Social dumping [closed]" in text
     assert "+   recommendation: ny" in text
+    worded = diff(agenda, edited, {"closed": "lukket", "recommendation": "Indstilling"})
+    assert "+5. Social dumping [lukket]" in worded
+    assert "+   Indstilling: ny" in worded
 
 
 def test_an_edit_of_an_item_that_is_gone_is_skipped_on_replay_but_refused_when_made() -> None:

@@ -147,7 +147,9 @@ def test_a_partner_without_initiatives_is_not_asked_for_status() -> None:
 def test_the_call_shows_the_meetings_end_and_place() -> None:
     group = load_group(ROOT / "config" / "norddjurs.toml")
     partner = _partner(group, "horesta")
-    mail = RENDER.call_mail(group, group.meetings[0], partner, partner.contacts[0], "p@x.org")
+    meeting = group.meeting("2027-1")
+    assert meeting is not None
+    mail = RENDER.call_mail(group, meeting, partner, partner.contacts[0], "p@x.org")
     assert "tirsdag den 9. marts 2027 kl. 14.00–16.00 på Norddjurs Rådhus" in mail.text
     assert "I-5 Branchespor" in mail.text
     assert "senest fredag den 26. februar 2027 kl. 12.00" in mail.text
@@ -250,9 +252,10 @@ def test_empty_sections_are_left_out_but_a_proposal_always_has_an_indstilling() 
     assert "Indstilling\nDet indstilles, at koordinationsgruppen drøfter sagen." in closed
 
 
-def test_the_published_agenda_is_approved_and_carries_no_notes_for_the_chair() -> None:
+def test_the_published_agenda_is_a_plain_dagsorden_and_carries_no_notes_for_the_chair() -> None:
     text = RENDER.agenda_text(GROUP, MEETING, _agenda(), draft=False)
-    assert "Godkendt dagsorden, version 2" in text and "Udkast" not in text
+    # "Godkendt dagsorden" above an item asking to approve the agenda contradicts itself.
+    assert "DAGSORDEN" in text and "Udkast" not in text and "Godkendt" not in text
     assert "Til formanden" not in text
 
 
@@ -299,7 +302,7 @@ def test_the_published_mail_holds_the_agenda_and_mentions_the_attachments() -> N
     mail = RENDER.published_mail(GROUP, MEETING, _agenda().for_partners())
     assert mail.subject.startswith("Dagsorden – ")
     assert "vedhæftet som PDF sammen med en kalenderinvitation" in mail.text
-    assert "Godkendt dagsorden, version 2" in mail.text
+    assert "DAGSORDEN" in mail.text and "Godkendt dagsorden" not in mail.text
     assert "Fortroligt" not in mail.text and "Til formanden" not in mail.text
     assert "<article" in mail.html and SCRIPT not in mail.html
 
@@ -399,3 +402,24 @@ def test_the_settings_example_names_every_setting_and_loads() -> None:
     named = set(re.findall(r"^#? ?PARTNERDESK_([A-Z_]+)=", example.read_text("utf-8"), re.M))
     assert {n.lower() for n in named} == set(Settings.model_fields)
     assert load_settings(example).groups == [Path("config/norddjurs.toml")]
+
+
+def test_the_minutes_item_names_the_previous_meeting_when_the_group_file_has_one() -> None:
+    group = load_group(ROOT / "config" / "norddjurs.toml")
+    meeting = group.meeting("2027-1")
+    assert meeting is not None
+    items = (
+        AgendaItem(kind=ItemKind.APPROVE_AGENDA, key="a"),
+        AgendaItem(kind=ItemKind.APPROVE_MINUTES, key="m"),
+    )
+    created = datetime(2027, 2, 27, tzinfo=UTC)
+    agenda = Agenda(group.slug, meeting.id, version=1, created_at=created, items=items)
+    text = RENDER.agenda_text(group, meeting, agenda, draft=True)
+    assert "Godkendelse af referat fra koordinationsgruppens møde den 8. december 2026." in text
+    assert "Det indstilles, at referatet fra mødet den 8. december 2026 godkendes." in text
+    html = RENDER.agenda_html(group, meeting, agenda, draft=True)
+    assert "referatet fra mødet den 8. december 2026 godkendes" in html
+    # The first meeting in the file has no earlier one to name.
+    first = group.meeting("2026-2")
+    assert first is not None
+    assert "seneste møde" in RENDER.agenda_text(group, first, agenda, draft=True)

@@ -14,6 +14,7 @@ from agenda.model import Group, Meeting
 from agenda.records import AnswerStatus, Call
 from agenda.workflow import CallEvent, CallState, advance, can
 from partnerdesk.app import App
+from partnerdesk.texts import table
 from partnerdesk.usecases.common import audit, queue_mail, require_call, token_for
 
 
@@ -49,13 +50,23 @@ async def close_and_draft(
 
 
 async def draft_agenda(
-    app: App, group: Group, meeting: Meeting, *, actor: str = "cli", edit: Edit | None = None
+    app: App,
+    group: Group,
+    meeting: Meeting,
+    *,
+    actor: str = "cli",
+    edit: Edit | None = None,
+    reverted_to: Agenda | None = None,
 ) -> tuple[Agenda, bool]:
-    """Compile the draft and replay the secretariat's edits; a new version only on a change."""
+    """Compile the draft and replay the secretariat's edits; a new version only on a change.
+
+    With reverted_to, the edits of that earlier version are replayed instead of the latest's.
+    """
     call = await require_call(app, group, meeting)
     answers = await app.store.answers(group.slug, meeting.id)
     latest = await app.store.agenda(group.slug, meeting.id)
-    edits = [Edit.from_dict(e) for e in latest.edits] if latest else []
+    kept = reverted_to or latest
+    edits = [Edit.from_dict(e) for e in kept.edits] if kept else []
     if edit is not None:
         edits.append(edit)
     compiled = compile_agenda(
@@ -77,15 +88,17 @@ async def draft_agenda(
     if can(call.state, event):
         # A change after approval needs a new approval: the call goes back to drafted.
         await app.store.save_call(replace(call, state=advance(call.state, event)))
+    action = "agenda.edited" if edit else "agenda.drafted"
     await audit(
         app,
         group,
-        "agenda.edited" if edit else "agenda.drafted",
+        "agenda.reverted" if reverted_to else action,
         actor,
         meeting.id,
         version=agenda.version,
         diff=diff(latest, agenda),
         edit=edit.to_dict() if edit else None,
+        reverted_to=reverted_to.version if reverted_to else None,
     )
     return agenda, True
 
@@ -93,7 +106,7 @@ async def draft_agenda(
 async def edit_agenda(
     app: App, group: Group, meeting: Meeting, edit: Edit, *, actor: str = OPERATOR
 ) -> tuple[Agenda, str]:
-    """Make one edit; returns the new version and a readable diff to the previous one."""
+    """Make one edit; returns the new version and a readable diff in the group's language."""
     if not may(group, actor, Act.EDIT):
         await audit(app, group, "edit.refused", actor, meeting.id)
         raise NotAllowedError("edit_not_allowed", email=actor)
@@ -101,7 +114,23 @@ async def edit_agenda(
     if before is None:
         raise WorkflowError("no_draft", meeting=meeting.id)
     agenda, _ = await draft_agenda(app, group, meeting, actor=actor, edit=edit)
-    return agenda, diff(before, agenda)
+    return agenda, diff(before, agenda, table(group, "outline"))
+
+
+async def revert_agenda(
+    app: App, group: Group, meeting: Meeting, version: int, *, actor: str = "cli"
+) -> tuple[Agenda, str]:
+    """Go back to an earlier version's edits, as a new version; returns it and the diff."""
+    before = await app.store.agenda(group.slug, meeting.id)
+    if before is None:
+        raise WorkflowError("no_draft", meeting=meeting.id)
+    earlier = await app.store.agenda(group.slug, meeting.id, version)
+    if earlier is None:
+        raise NotFoundError(
+            "no_version", meeting=meeting.id, version=version, latest=before.version
+        )
+    agenda, _ = await draft_agenda(app, group, meeting, actor=actor, reverted_to=earlier)
+    return agenda, diff(before, agenda, table(group, "outline"))
 
 
 async def decide_late(

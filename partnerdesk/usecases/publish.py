@@ -15,6 +15,7 @@ from partnerdesk.app import App
 from partnerdesk.invitation import invitation
 from partnerdesk.pdf import html_to_pdf_async
 from partnerdesk.usecases.attachments import load_attachments
+from partnerdesk.usecases.bilag import load_bilag
 from partnerdesk.usecases.common import audit, queue_mail, require_call
 
 
@@ -105,20 +106,22 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
         sequence=sequence,
         now=app.clock(),
     )
-    stem = f"dagsorden-{meeting.id}-v{agenda.version}"
+    stem = app.renderer.agenda_file_name(group, meeting, agenda)
     files = await _write(
         agenda_folder(app, group, meeting),
         {
             f"{stem}.pdf": public.pdf,
             f"{stem}.html": public.html.encode("utf-8"),
             f"{stem}.txt": public.text.encode("utf-8"),
-            f"{stem}-fuld.pdf": full.pdf,
+            f"{app.renderer.agenda_file_name(group, meeting, agenda, full=True)}.pdf": full.pdf,
             f"{meeting.id}.ics": ics,
         },
     )
     answers = {a.id: a for a in await app.store.answers(group.slug, meeting.id) if a.id}
-    bilag_all = await _bilag(app, agenda, answers)
-    bilag_public = await _bilag(app, public_agenda, answers)
+    bilag_all = await _bilag(app, agenda, answers) + await load_bilag(app, group, meeting, agenda)
+    bilag_public = await _bilag(app, public_agenda, answers) + await load_bilag(
+        app, group, meeting, public_agenda
+    )
     invite = Attachment(f"{meeting.id}.ics", "text/calendar; method=REQUEST", ics)
     queued = 0
     for partner in group.partners:
