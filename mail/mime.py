@@ -11,11 +11,11 @@ import quopri
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Literal
 
 from mail.html import html_to_text
+from mail.mimeparse import parse_bytes
 
 __all__ = ["Attachment", "DecodedMessage", "MessageError", "read_message"]
 
@@ -96,7 +96,7 @@ def read_message(raw: bytes) -> DecodedMessage:
 
 
 def _read(data: bytes) -> DecodedMessage:
-    message = email.message_from_bytes(data, policy=compat32)
+    message = parse_bytes(data)
     if not message.keys() and not message.get_payload():
         raise MessageError("no headers and no body")
     headers = _Headers(message)
@@ -352,8 +352,8 @@ def _walk(
     if plain is not None:
         body = plain
     elif html is not None:
-        # Markup is several times its text: convert a generous slice, not a flood.
-        body = html_to_text(html[: MAX_BODY * 4])
+        # HTML to text costs seconds a megabyte: convert the first MAX_BODY of markup only.
+        body = html_to_text(html[:MAX_BODY])
     else:
         body = ""
     return body[:MAX_BODY], attachments, reports
