@@ -212,7 +212,17 @@ def test_urls_carry_credentials_percent_encoded() -> None:
     assert (SMTP_USER, SMTP_PASSWORD) == ("pd@k.example.org", "s3cret/æ")
 
 
-NORDDJURS = "Fællessekretariatet, Norddjurs Kommune <partnerskab@norddjurs.example.org>"
+def _norddjurs_sender() -> str:
+    """The sender the call mails carry, built as the use cases build it, from the real config."""
+    from agenda.groupfile import load_group
+    from tests.conftest import ROOT
+
+    group = load_group(ROOT / "config" / "norddjurs.toml")
+    assert "," in group.secretariat.name  # the comma that once made two mailboxes
+    return f"{group.secretariat.name} <{group.reply_address}>"
+
+
+NORDDJURS = _norddjurs_sender()
 
 
 async def test_a_server_without_smtputf8_gets_encoded_names_and_ascii_envelopes(
