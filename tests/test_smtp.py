@@ -292,3 +292,16 @@ async def test_a_message_that_cannot_be_composed_is_unsendable_and_the_batch_goe
     assert (first.sent, first.permanent, first.unsendable) == (False, True, True)
     assert second.sent
     assert len(smtpd.script.received) == 1
+
+
+async def test_a_kept_connection_the_server_closed_is_replaced_before_the_next_send(
+    smtpd: RunningSmtp,
+) -> None:
+    smtpd.script.hang_up_after = 1  # like a relay's idle timeout between two sends
+    sender = SmtpSender(_url("smtp", smtpd))
+    (first,) = await sender.send([_mail(1)])
+    (second,) = await sender.send([_mail(2)])
+    await sender.close()
+    assert first.sent and second.sent, (first, second)
+    assert len(smtpd.script.received) == 2
+    assert smtpd.script.connections == 2
