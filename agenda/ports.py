@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from agenda.agenda import Agenda
 from agenda.model import Group
+from agenda.reading import Channel
 from agenda.records import (
     Answer,
     AnswerStatus,
@@ -96,6 +97,11 @@ class Store(Protocol):
     ) -> None:
         """Record how sending went."""
 
+    async def claim_outbox(
+        self, now: datetime, *, channels: Sequence[Channel], group: str | None = None
+    ) -> OutboxEntry | None:
+        """Mark the oldest due pending row "sending" (stamped now) and return it; None if none."""
+
     async def save_agenda(self, agenda: Agenda) -> None:
         """Keep a new version of the draft agenda."""
 
@@ -124,13 +130,22 @@ class DeliveryResult:
     permanent: bool = False
     error: str | None = None
     refused: tuple[str, ...] = ()
+    # The message itself cannot be sent (it cannot be composed): kept aside for a person.
+    unsendable: bool = False
 
 
 class MailSender(Protocol):
     """Sends composed e-mail (SMTP, or a Maildir outbox on the embedded default)."""
 
+    # True when what receives the mail keeps one copy per Message-ID, so a message cut off
+    # while sending may safely be sent again; False when a second copy would arrive.
+    deduplicates: bool
+
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Send a batch over one connection; one result per mail, in order."""
+
+    async def close(self) -> None:
+        """Let go of a connection kept open between sends (the end of an outbox pass)."""
 
 
 @dataclass(frozen=True)

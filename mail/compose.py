@@ -2,35 +2,59 @@
 
 from __future__ import annotations
 
+import re
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, localtime
 
 from agenda.records import Attachment, OutgoingMail
 
+# Control characters (CR and LF among them) never reach a header: folded into one space.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# A msg-id as RFC 5322 writes it: printable ASCII in angle brackets, an @, no spaces.
+_MSG_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
+_HEADER_NAME = re.compile(r"^[!-9;-~]+$")
+# A long thread's References keep the first and the latest ids (RFC 5322 3.6.4 allows it).
+_MAX_REFERENCES = 20
 
-def compose(mail: OutgoingMail) -> EmailMessage:
-    """The MIME message for an outgoing mail, UTF-8 throughout."""
+
+class NeedsSmtpUtf8(ValueError):
+    """An address has non-ASCII letters before the @: only an SMTPUTF8 server can carry it."""
+
+
+def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
+    """The MIME message for an outgoing mail, UTF-8 throughout.
+
+    Without utf8 every address is made ASCII (domains in IDNA form) so the message can be
+    written with RFC 2047 encoded names for a server without SMTPUTF8.
+    """
     msg = EmailMessage()
     msg["Message-ID"] = mail.message_id
     msg["Date"] = format_datetime(localtime())
-    msg["From"] = _address(mail.sender)
-    msg["To"] = [_address(r) for r in mail.recipients]
-    msg["Subject"] = mail.subject
+    msg["From"] = _address(mail.sender, utf8=utf8)
+    msg["To"] = [_address(r, utf8=utf8) for r in mail.recipients]
+    msg["Subject"] = clean_header(mail.subject)
     if mail.reply_to:
-        msg["Reply-To"] = _address(mail.reply_to)
-    if mail.in_reply_to:
-        msg["In-Reply-To"] = mail.in_reply_to
-    if mail.references:
-        msg["References"] = " ".join(mail.references)
+        msg["Reply-To"] = _address(mail.reply_to, utf8=utf8)
+    # The ids we answer come from outside: only well-formed ids are copied.
+    in_reply_to = message_ids([mail.in_reply_to or ""])
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to[0]
+    references = message_ids(mail.references)
+    if len(references) > _MAX_REFERENCES:
+        references = [references[0], *references[-(_MAX_REFERENCES - 1) :]]
+    if references:
+        msg["References"] = " ".join(references)
     if mail.automatic:
         # RFC 3834: our messages are automatic; Exchange is asked not to answer them.
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-Auto-Response-Suppress"] = "All"
     for name, value in mail.headers:
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"not a header name: {name!r}")
         # An extra header replaces one we set, rather than making the message invalid.
         del msg[name]
-        msg[name] = value
+        msg[name] = clean_header(value)
     # Quoted-printable keeps the message 7-bit clean, so no relay has to re-encode it.
     msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
     if mail.html:
@@ -40,9 +64,46 @@ def compose(mail: OutgoingMail) -> EmailMessage:
     return msg
 
 
-def envelope_address(text: str) -> str:
-    """The bare address of "Name <addr>" (or of a bare address), for the SMTP envelope."""
-    return _split(text)[1]
+def clean_header(value: str) -> str:
+    """A header value on one line: control characters (CR, LF, NUL) become single spaces."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def message_ids(values: tuple[str, ...] | list[str]) -> list[str]:
+    """The well-formed <id@host> found in the values, each once, in order."""
+    seen: dict[str, None] = {}
+    for value in values:
+        for found in _MSG_ID.findall(value or ""):
+            seen.setdefault(found, None)
+    return list(seen)
+
+
+def needs_smtputf8(mail: OutgoingMail) -> bool:
+    """Whether an address has non-ASCII letters before the @ (a domain can go as IDNA)."""
+    texts = (mail.sender, *mail.recipients, *((mail.reply_to,) if mail.reply_to else ()))
+    return any(not _split(text)[1].rpartition("@")[0].isascii() for text in texts)
+
+
+def envelope_address(text: str, *, utf8: bool = True) -> str:
+    """The bare address of "Name <addr>" (or of a bare address), for the SMTP envelope.
+
+    Without utf8 the domain is given in its ASCII (IDNA) form, and an address whose local
+    part is not ASCII raises NeedsSmtpUtf8.
+    """
+    address = clean_header(_split(text)[1])
+    if utf8 or address.isascii():
+        return address
+    username, at, domain = address.rpartition("@")
+    if not at or not username.isascii():
+        raise NeedsSmtpUtf8(f"{address} needs a server with SMTPUTF8")
+    return f"{username}@{_ascii_domain(domain)}"
+
+
+def _ascii_domain(domain: str) -> str:
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"not a valid domain: {domain!r}") from exc
 
 
 def _split(text: str) -> tuple[str, str]:
@@ -54,21 +115,25 @@ def _split(text: str) -> tuple[str, str]:
     return "", text.strip()
 
 
-def _address(text: str) -> Address:
-    name, addr = _split(text)
+def _address(text: str, *, utf8: bool) -> Address:
+    name, _ = _split(text)
+    addr = envelope_address(text, utf8=utf8)
     username, at, domain = addr.rpartition("@")
-    # The email package quotes the name as needed, so commas and æøå come out right; given as
-    # parts, an address with æøå in its local part is kept for SMTPUTF8 rather than refused.
+    # The email package quotes or RFC 2047-encodes the name as needed, so commas and æøå come
+    # out right; given as parts, an address with æøå in its local part is kept for SMTPUTF8.
     if not at:
-        return Address(display_name=name, username=addr)
-    return Address(display_name=name, username=username, domain=domain)
+        return Address(display_name=clean_header(name), username=addr)
+    return Address(display_name=clean_header(name), username=username, domain=domain)
 
 
 def _attach(msg: EmailMessage, attachment: Attachment) -> None:
     maintype, subtype, params = _content_type(attachment.content_type)
     # The filename goes in as given; the email package writes RFC 2231 for æøå.
     msg.add_attachment(
-        attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        attachment.data,
+        maintype=maintype,
+        subtype=subtype,
+        filename=clean_header(attachment.filename) or "bilag",
     )
     *_, part = msg.iter_parts()
     assert isinstance(part, EmailMessage)
@@ -81,7 +146,7 @@ def _attach(msg: EmailMessage, attachment: Attachment) -> None:
 
 
 def _content_type(content_type: str) -> tuple[str, str, dict[str, str]]:
-    kind, *rest = content_type.split(";")
+    kind, *rest = clean_header(content_type).split(";")
     maintype, _, subtype = kind.strip().lower().partition("/")
     params: dict[str, str] = {}
     for item in rest:

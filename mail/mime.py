@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import email
 import email.message
+import quopri
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import decode_header
-from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Literal
 
 from mail.html import html_to_text
+from mail.mimeparse import parse_bytes
 
 __all__ = ["Attachment", "DecodedMessage", "MessageError", "read_message"]
 
@@ -59,11 +61,21 @@ _AUTO_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _BOUNCE_SENDER = re.compile(r"^(?:mailer-daemon|postmaster)(?:@|$)", re.IGNORECASE)
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# A msg-id: printable ASCII without spaces in angle brackets (never CR or LF).
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]{1,996}>")
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f]+")
+_MAX_ID = 998
 _RECIPIENT_FIELD = re.compile(
     r"^(?:final|original)-recipient\s*:\s*(?:[\w.-]+\s*;)?\s*<?([^\s<>;]+@[^\s<>;]+?)>?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+# No real header is this long; a longer one is read only this far.
+MAX_HEADER = 16_384
+# What is handed on for understanding: far more than anyone writes by hand. The raw message
+# is kept whole; only the decoded text is cut.
+MAX_BODY = 256 * 1024
 _LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "cp1252", "iso8859-15"})
 _FALLBACKS = ("utf-8", "cp1252")
 
@@ -84,22 +96,24 @@ def read_message(raw: bytes) -> DecodedMessage:
 
 
 def _read(data: bytes) -> DecodedMessage:
-    message = email.message_from_bytes(data, policy=compat32)
+    message = parse_bytes(data)
     if not message.keys() and not message.get_payload():
         raise MessageError("no headers and no body")
-    from_name, from_address = _sender(message)
+    headers = _Headers(message)
+    from_name, from_address = _sender(headers)
     body, attachments, report = _walk(message)
-    kind = _kind(message, from_address)
+    kind = _kind(message, headers, from_address)
     bounced = _bounced_recipients(message, report) if kind == "bounce" else ()
     return DecodedMessage(
-        message_id=_first_id(_header(message, "Message-ID")),
-        in_reply_to=_first_id(_header(message, "In-Reply-To")),
-        references=tuple(_message_ids(_header(message, "References"))),
-        subject=" ".join(_header(message, "Subject").split()),
+        # Message-IDs are never encoded words (RFC 2047 5): read raw, only well-formed ids.
+        message_id=_first_id(headers.raw("Message-ID")),
+        in_reply_to=_first_id(headers.raw("In-Reply-To")),
+        references=tuple(_message_ids(headers.raw("References"))),
+        subject=" ".join(headers.decoded("Subject").split()),
         from_name=from_name,
         from_address=from_address,
-        to_addresses=_recipients(message),
-        date=_date(_header(message, "Date")),
+        to_addresses=_recipients(headers),
+        date=_date(headers.raw("Date")),
         body_text=body,
         attachments=tuple(attachments),
         kind=kind,
@@ -109,36 +123,91 @@ def _read(data: bytes) -> DecodedMessage:
 
 def _raw_header(message: email.message.Message, name: str) -> str:
     values = message.get_all(name) or []
-    return " ".join(_as_text(v) for v in values)
+    # A header longer than any real one is cut before anything reads it.
+    return " ".join(_as_text(v) for v in values)[:MAX_HEADER]
 
 
 def _as_text(value: object) -> str:
     text = str(value)
     # compat32 keeps undecodable 8-bit header bytes as surrogates; read them as UTF-8 or cp1252.
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if _SURROGATE.search(text):
         return _decode_bytes(text.encode("utf-8", "surrogateescape"), None)
     return text
 
 
-def _header(message: email.message.Message, name: str) -> str:
-    return _decode_words(_raw_header(message, name))
+class _Headers:
+    """Each header of one message read and decoded once (a message may ask several times)."""
+
+    def __init__(self, message: email.message.Message) -> None:
+        self.message = message
+        self._decoded: dict[str, str] = {}
+
+    def raw(self, name: str) -> str:
+        return _raw_header(self.message, name)
+
+    def decoded(self, name: str) -> str:
+        key = name.lower()
+        if key not in self._decoded:
+            self._decoded[key] = _decode_words(self.raw(name))
+        return self._decoded[key]
 
 
 def _decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words, tolerating unknown charsets and broken encodings."""
+    """Decode RFC 2047 encoded words in one pass, tolerating unknown charsets and bad encodings.
+
+    email.header.decode_header joins its pieces over and over and takes minutes on a header
+    of many thousand encoded words; this is linear in the header's length.
+    """
     if "=?" not in value:
         return value
-    try:
-        chunks = decode_header(value)
-    except Exception:  # a broken encoded word is left as written
-        return value
     out: list[str] = []
-    for chunk, charset in chunks:
-        if isinstance(chunk, bytes):
-            out.append(_decode_bytes(chunk, charset))
-        else:
-            out.append(chunk)
+    run: list[bytes] = []  # the bytes of adjacent encoded words in one charset
+    run_charset: str | None = None
+    position = 0
+
+    def flush() -> None:
+        nonlocal run_charset
+        if run:
+            out.append(_decode_bytes(b"".join(run), run_charset))
+            run.clear()
+        run_charset = None
+
+    previous_was_word = False
+    for match in _ENCODED_WORD.finditer(value):
+        between = value[position : match.start()]
+        position = match.end()
+        charset = match.group(1).partition("*")[0]  # RFC 2231 may add *language
+        data = _word_bytes(match.group(2), match.group(3))
+        if data is None:
+            # A broken encoded word is left as written.
+            flush()
+            out.append(between + match.group(0))
+            previous_was_word = False
+            continue
+        # White space between two encoded words is not part of the text (RFC 2047 6.2).
+        if between and not (previous_was_word and between.isspace()):
+            flush()
+            out.append(between)
+        if run and charset.lower() != (run_charset or "").lower():
+            flush()
+        # Adjacent words in one charset are decoded together: a letter may be split across two.
+        run.append(data)
+        run_charset = charset
+        previous_was_word = True
+    flush()
+    out.append(value[position:])
     return "".join(out)
+
+
+def _word_bytes(encoding: str, text: str) -> bytes | None:
+    try:
+        if encoding in "bB":
+            # Missing padding is common in the wild; add it rather than give up.
+            bare = text.rstrip("=")
+            return base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True)
+        return quopri.decodestring(text.encode("ascii"), header=True)
+    except (ValueError, binascii.Error, UnicodeEncodeError):
+        return None
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
@@ -173,22 +242,27 @@ def _codec(charset: str | None) -> str | None:
         return None
 
 
-def _sender(message: email.message.Message) -> tuple[str, str]:
-    pairs = getaddresses([_raw_header(message, "From")])
+def _sender(headers: _Headers) -> tuple[str, str]:
+    pairs = getaddresses([headers.raw("From")])
     if not pairs:
         return "", ""
     name, address = pairs[0]
-    return " ".join(_decode_words(name).split()), address.strip().lower()
+    return " ".join(_decode_words(name).split()), _clean(address).lower()
 
 
-def _recipients(message: email.message.Message) -> tuple[str, ...]:
-    raw = [_raw_header(message, name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
+def _recipients(headers: _Headers) -> tuple[str, ...]:
+    raw = [headers.raw(name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
     seen: dict[str, None] = {}
     for _name, address in getaddresses([value for value in raw if value]):
-        address = address.strip().lower()
+        address = _clean(address).lower()
         if "@" in address:
             seen.setdefault(address, None)
     return tuple(seen)
+
+
+def _clean(value: str) -> str:
+    """No white space or control characters (CR, LF, NUL) inside a value that is one token."""
+    return _UNSAFE.sub("", value)
 
 
 def _message_ids(value: str) -> list[str]:
@@ -197,7 +271,8 @@ def _message_ids(value: str) -> list[str]:
 
 def _first_id(value: str) -> str:
     ids = _message_ids(value)
-    return ids[0] if ids else value.strip()
+    # Without angle brackets, the id as written, minus anything that could break a header.
+    return ids[0] if ids else _clean(value)[:_MAX_ID]
 
 
 def _date(value: str) -> datetime | None:
@@ -209,7 +284,7 @@ def _date(value: str) -> datetime | None:
         return None
 
 
-def _kind(message: email.message.Message, from_address: str) -> Kind:
+def _kind(message: email.message.Message, headers: _Headers, from_address: str) -> Kind:
     content_type = message.get_content_type()
     report_type = str(message.get_param("report-type", "") or "").lower()
     if (
@@ -218,15 +293,15 @@ def _kind(message: email.message.Message, from_address: str) -> Kind:
         or message.get("X-Failed-Recipients") is not None
     ):
         return "bounce"
-    auto_submitted = _raw_header(message, "Auto-Submitted").strip().lower()
-    precedence = _raw_header(message, "Precedence").strip().lower()
+    auto_submitted = headers.raw("Auto-Submitted").strip().lower()
+    precedence = headers.raw("Precedence").strip().lower()
     if (
         (auto_submitted and auto_submitted.split(";")[0].strip() != "no")
         or message.get("X-Autoreply") is not None
         or message.get("X-Autorespond") is not None
         or precedence in {"bulk", "junk", "auto_reply", "auto-reply"}
         or content_type == "multipart/report"
-        or _AUTO_SUBJECT.match(_header(message, "Subject"))
+        or _AUTO_SUBJECT.match(headers.decoded("Subject"))
     ):
         return "auto_reply"
     return "reply"
@@ -277,10 +352,11 @@ def _walk(
     if plain is not None:
         body = plain
     elif html is not None:
-        body = html_to_text(html)
+        # HTML to text costs seconds a megabyte: convert the first MAX_BODY of markup only.
+        body = html_to_text(html[:MAX_BODY])
     else:
         body = ""
-    return body, attachments, reports
+    return body[:MAX_BODY], attachments, reports
 
 
 def _part_bytes(part: email.message.Message) -> bytes:
@@ -294,7 +370,11 @@ def _part_bytes(part: email.message.Message) -> bytes:
 
 
 def _part_text(part: email.message.Message) -> str:
-    text = _decode_bytes(_part_bytes(part), _charset(part)).replace("\r\n", "\n")
+    data = _part_bytes(part)
+    # Only the start of a huge part is read as text (4 bytes at most per character, and the
+    # markup of an HTML part); the raw message keeps the rest.
+    data = data[: MAX_BODY * 16]
+    text = _decode_bytes(data, _charset(part)).replace("\r\n", "\n")
     if str(part.get_param("format", "") or "").lower() == "flowed":
         delsp = str(part.get_param("delsp", "") or "").lower() == "yes"
         text = _unflow(text, delsp=delsp)
@@ -311,6 +391,9 @@ def _charset(part: email.message.Message) -> str | None:
 def _unflow(text: str, *, delsp: bool) -> str:
     """Join RFC 3676 soft line breaks (a line ending in a space continues on the next)."""
     out: list[str] = []
+    # The pieces of the line being joined; joined once at its end, so a long paragraph costs
+    # its length, not its length squared.
+    pieces: list[str] = []
     joining = False
     previous_depth = -1
     for line in text.split("\n"):
@@ -321,10 +404,14 @@ def _unflow(text: str, *, delsp: bool) -> str:
         soft = body.endswith(" ") and body != "-- "
         piece = body[:-1] if soft and delsp else body
         if joining and depth == previous_depth:
-            out[-1] += piece
+            pieces.append(piece)
         else:
-            out.append(">" * depth + " " + piece if depth else piece)
+            if pieces:
+                out.append("".join(pieces))
+            pieces = [">" * depth + " " + piece if depth else piece]
         joining, previous_depth = soft, depth
+    if pieces:
+        out.append("".join(pieces))
     return "\n".join(out)
 
 

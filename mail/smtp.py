@@ -1,4 +1,4 @@
-"""Outgoing mail over SMTP with aiosmtplib: one connection per batch, certificates verified."""
+"""Outgoing mail over SMTP with aiosmtplib: connections kept for a pass, certificates verified."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ import aiosmtplib
 
 from agenda.ports import DeliveryResult
 from agenda.records import OutgoingMail
-from mail.compose import compose, envelope_address
+from mail.compose import NeedsSmtpUtf8, compose, envelope_address, needs_smtputf8
 from mail.errors import DeliveryError
 from mail.urls import Endpoint, parse_smtp_url, tls_context
 
 # What a dead, slow or refusing server raises; aiosmtplib's connection errors are OSErrors.
 _TRANSPORT_ERRORS = (aiosmtplib.SMTPException, OSError, ssl.SSLError, TimeoutError)
+# A kept connection idle longer than this is closed rather than reused (relays time out).
+_KEEP_IDLE = 20.0
 
 
 class _Dropped(Exception):
@@ -30,7 +32,10 @@ class _Dropped(Exception):
 
 
 class SmtpSender:
-    """Sends batches over one connection each; never raises for a delivery problem."""
+    """Sends over a connection kept for one outbox pass; never raises for a delivery problem."""
+
+    # SMTP servers deliver a second copy of a message sent twice, whatever its Message-ID.
+    deduplicates = False
 
     def __init__(
         self,
@@ -47,14 +52,18 @@ class SmtpSender:
         self._interval = 1.0 / max_per_second if max_per_second else 0.0
         self._slots = asyncio.Semaphore(max_connections)
         self._next_slot = 0.0
+        # Connections between sends: the outbox sends one message per call, and a connection
+        # (with TLS and login) per message would be slow and look like abuse to a relay.
+        self._idle: list[tuple[_Session, float]] = []
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Send each mail; 4xx and connection trouble are transient, 5xx permanent."""
         if not mails:
             return []
         async with self._slots:
-            session = _Session(self.endpoint, tls_context(self.ca_file), self.timeout)
+            session = await self._session()
             results: list[DeliveryResult] = []
+            kept = False
             try:
                 for index, mail in enumerate(mails):
                     await self._pace()
@@ -64,9 +73,27 @@ class SmtpSender:
                         # No connection could be opened: the rest of the batch would fail alike.
                         failed = [_failure(m, exc) for m in mails[index:]]
                         return results + failed
+                if session.client is not None:
+                    self._idle.append((session, time.monotonic()))
+                    kept = True
                 return results
             finally:
-                await session.close()
+                if not kept:
+                    await session.close()
+
+    async def close(self) -> None:
+        """Say goodbye on every connection kept between sends."""
+        idle, self._idle = self._idle, []
+        for session, _since in idle:
+            await session.close()
+
+    async def _session(self) -> _Session:
+        while self._idle:
+            session, since = self._idle.pop()
+            if time.monotonic() - since < _KEEP_IDLE:
+                return session
+            await session.close()
+        return _Session(self.endpoint, tls_context(self.ca_file), self.timeout)
 
     async def _pace(self) -> None:
         if not self._interval:
@@ -105,24 +132,26 @@ class _Session:
             return DeliveryResult(mail.message_id, sent=False, error=str(dropped))
 
     async def _attempt(self, mail: OutgoingMail) -> DeliveryResult:
-        sender = envelope_address(mail.sender)
-        recipients = [envelope_address(r) for r in mail.recipients]
-        if not recipients:
+        if not mail.recipients:
             return DeliveryResult(
                 mail.message_id, sent=False, permanent=True, error="no recipients"
             )
-        # An address with æøå in its local part needs the server's SMTPUTF8 and UTF-8 headers.
-        utf8 = not all(a.isascii() for a in (sender, *recipients))
-        try:
-            data = compose(mail).as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
-        except (ValueError, UnicodeError, TypeError) as exc:
-            # A malformed address or header: sending it again will not make it right.
-            error = f"cannot compose the message: {exc}"
-            return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
         client = await self._connected()
-        if utf8 and not client.supports_extension("smtputf8"):
-            error = "an address is not ASCII and the server does not offer SMTPUTF8"
+        # UTF-8 headers and envelopes only where an address needs them and the server offers
+        # SMTPUTF8; otherwise names are RFC 2047-encoded and domains sent in their IDNA form.
+        utf8 = needs_smtputf8(mail) and client.supports_extension("smtputf8")
+        try:
+            sender = envelope_address(mail.sender, utf8=utf8)
+            recipients = [envelope_address(r, utf8=utf8) for r in mail.recipients]
+            data = compose(mail, utf8=utf8).as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
+        except NeedsSmtpUtf8 as exc:
+            error = f"{exc}; the server does not offer it"
             return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
+        except Exception as exc:  # a message that cannot be composed never will be
+            error = f"cannot compose the message: {type(exc).__name__}: {exc}"
+            return DeliveryResult(
+                mail.message_id, sent=False, permanent=True, unsendable=True, error=error
+            )
         options = ["SMTPUTF8"] if utf8 else []
         encoding = "utf-8" if utf8 else "ascii"
         stage_data = False

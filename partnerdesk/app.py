@@ -84,12 +84,13 @@ def load_groups(paths: list[Path]) -> dict[str, Group]:
 
 async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     """Upgrade the database, build the adapters the settings ask for, sync the groups."""
-    from storage.engine import make_engine, upgrade
+    from storage.engine import make_engine, private_dir, upgrade
     from storage.repository import SqlStore
 
     groups = load_groups(settings.groups)
     url = settings.effective_database_url
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Partners' mail, attachments and the database live here: the owner's alone (0700).
+    private_dir(settings.data_dir)
     # The embedded Maildirs exist from the start, so a person can drop mail into the inbox.
     for folder in (settings.outbox_maildir, settings.inbox_maildir):
         for sub in ("cur", "new", "tmp"):

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # the same words: an autoresponder that does not say it is one cannot start a storm.
     echo_limit: int = 5
     echo_window_minutes: float = 60.0
+    # Partners' files sent on with the published agenda: only these types (by name and by
+    # content), and no more than this many bytes per publication; the rest stay with the
+    # secretariat.
+    publish_attachment_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["pdf", "docx", "xlsx", "odt", "ods", "png", "jpg", "txt"]
+    )
+    publish_attachment_budget: int = 10_000_000
 
     @field_validator("groups", mode="before")
     @classmethod
@@ -82,6 +89,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "PARTNERDESK_IMAP_URL must start with imap://, imap+starttls:// or imaps://"
             )
+        return value
+
+    @field_validator("publish_attachment_types", mode="before")
+    @classmethod
+    def _split_types(cls, value: object) -> object:
+        # "pdf,docx" from the environment; ".PDF" and "pdf" are the same type.
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(v).strip().lstrip(".").lower() for v in value if str(v).strip()]
         return value
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,34 @@ def make_engine(url: str) -> AsyncEngine:
         return create_async_engine(parsed, pool_pre_ping=True)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        if not path.parent.exists():
+            private_dir(path.parent)
+        private_file(path)
     engine = create_async_engine(parsed)
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def private_dir(path: Path) -> Path:
+    """Make the folder (and its parents) and keep it to its owner: it holds partners' mail."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # mkdir's mode passes through the umask and leaves an existing folder alone.
+    path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600), or make an existing one so.
+
+    SQLite gives its -wal and -shm files the database file's permissions.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists():
+            companion.chmod(0o600)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

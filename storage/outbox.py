@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 
+from agenda.reading import Channel
 from agenda.records import OutboxEntry, OutboxStatus
 from storage.base import StoreBase, locked
 from storage.codec import mail_to_json, outbox_record
@@ -65,6 +66,38 @@ class OutboxPart(StoreBase):
         query = query.order_by(OutboxRow.created_at, OutboxRow.id).limit(limit)
         async with self._sessions() as session:
             return [outbox_record(row) for row in await session.scalars(query)]
+
+    async def claim_outbox(
+        self, now: datetime, *, channels: Sequence[Channel], group: str | None = None
+    ) -> OutboxEntry | None:
+        """Mark the oldest due pending row "sending" (stamped now) and return it; None if none."""
+        if not channels:
+            return None
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                OutboxRow.channel.in_([c.value for c in channels]),
+                or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+            )
+            .order_by(OutboxRow.created_at, OutboxRow.id)
+            .limit(1)
+            # Two senders never take the same row: PostgreSQL skips rows another has locked;
+            # SQLite's transactions take the write lock up front (BEGIN IMMEDIATE).
+            .with_for_update(skip_locked=True)
+        )
+        if group is not None:
+            query = query.where(OutboxRow.group_slug == group)
+        # One row per transaction, committed before anything is sent: a crash can leave at most
+        # this one row "sending", and next_attempt_at says since when.
+        async with self._sessions.begin() as session:
+            row = await session.scalar(query)
+            if row is None:
+                return None
+            row.status = OutboxStatus.SENDING.value
+            row.next_attempt_at = now
+            await session.flush()
+            return outbox_record(row)
 
     async def update_outbox(
         self,

@@ -120,3 +120,26 @@ def test_a_calendar_invitation_keeps_its_method() -> None:
     assert part.get_content_charset() == "utf-8"
     assert part.get_content() == ICS
     assert part.get_filename() == "invitation.ics"
+
+
+def test_ids_and_texts_from_outside_never_bring_cr_or_lf_into_a_header() -> None:
+    message = compose(
+        _mail(
+            subject="Tak for forslaget:\r\nBcc: victim@example.org",
+            in_reply_to="<a\r\nBcc: victim@example.org>",
+            references=("<ok@example.org>", "=?utf-8?q?<b=0D=0A>?=", "<ok@example.org>"),
+        )
+    )
+    got = _round_trip(message)
+    assert got["Bcc"] is None
+    assert got["In-Reply-To"] is None  # nothing well-formed to answer
+    assert got["References"] == "<ok@example.org>"
+    assert got["Subject"] == "Tak for forslaget: Bcc: victim@example.org"
+
+
+def test_a_long_thread_keeps_its_first_and_latest_references() -> None:
+    ids = tuple(f"<m{n}@example.org>" for n in range(50))
+    got = _round_trip(compose(_mail(references=ids, in_reply_to=ids[-1])))
+    kept = str(got["References"]).split()
+    assert len(kept) == 20 and kept[0] == ids[0] and kept[-1] == ids[-1]
+    assert got["In-Reply-To"] == ids[-1]

@@ -7,6 +7,8 @@ from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
 
+import pytest
+
 from agenda.records import OutgoingMail
 from mail.maildir import MaildirSender, MaildirSource
 
@@ -82,3 +84,53 @@ async def test_acknowledging_an_unknown_key_does_nothing(tmp_path: Path) -> None
 
 async def test_an_inbox_that_does_not_exist_yet_is_empty(tmp_path: Path) -> None:
     assert await MaildirSource(tmp_path / "var" / "inbox").fetch() == []
+
+
+async def test_an_oversized_message_is_moved_aside_unread_and_the_rest_is_fetched(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    big = b"Subject: big\n\n" + b"x" * 5_000
+    box.add(big)
+    box.add(b"Subject: small\n\nsmall\n")
+    source = MaildirSource(tmp_path / "inbox", max_size=1_000)
+    (fetched,) = await source.fetch()
+    assert fetched.raw == b"Subject: small\n\nsmall\n"
+    refused = mailbox.Maildir(tmp_path / "inbox" / ".Refused", create=False)
+    assert [m.as_bytes() for m in refused] == [big]  # kept whole, not lost
+    assert "over 1000" in caplog.text and "Refused" in caplog.text
+    assert await source.fetch() == [fetched]
+
+
+async def test_the_sender_writes_a_message_id_once_so_a_resend_is_harmless(
+    tmp_path: Path,
+) -> None:
+    sender = MaildirSender(tmp_path / "outbox")
+    assert sender.deduplicates
+    first = await sender.send([_mail(1)])
+    # Read (moved to cur/ with flags) in between, as a mail client would.
+    box = mailbox.Maildir(tmp_path / "outbox", create=False)
+    (key,) = box.keys()
+    message = box[key]
+    message.set_subdir("cur")
+    message.add_flag("S")
+    box[key] = message
+    again = await sender.send([_mail(1), _mail(2)])
+    assert [r.sent for r in first + again] == [True, True, True]
+    assert sorted(str(m["Message-ID"]) for m in box) == [
+        "<m1@k.example.org>",
+        "<m2@k.example.org>",
+    ]
+
+
+async def test_a_message_that_cannot_be_composed_is_unsendable(tmp_path: Path) -> None:
+    broken = OutgoingMail(
+        message_id="<bad\r\nid@k.example.org>",
+        sender="gruppe@k.example.org",
+        recipients=("jo@example.com",),
+        subject="x",
+        text="x",
+    )
+    bad, good = await MaildirSender(tmp_path / "outbox").send([broken, _mail(2)])
+    assert (bad.sent, bad.permanent, bad.unsendable) == (False, True, True)
+    assert good.sent

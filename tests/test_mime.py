@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mail.mime import DecodedMessage, MessageError, read_message
+from mail.mime import MAX_BODY, MAX_HEADER, DecodedMessage, MessageError, read_message
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -319,3 +319,56 @@ _FRAGMENTS = st.sampled_from(
 def test_broken_mime_gives_a_message_or_a_message_error(raw: bytes) -> None:
     result = _read_or_error(raw)
     assert result is None or isinstance(result, DecodedMessage)
+
+
+def test_a_message_id_that_decodes_to_cr_lf_never_yields_cr_or_lf() -> None:
+    raw = _message(
+        "From: a@example.org\n"
+        "Message-ID: =?utf-8?q?<a=0D=0ABcc:_victim@example.org>?=\n"
+        "In-Reply-To: =?utf-8?q?=0D=0AX-Injected:_1?=\n"
+        "References: <ok@example.org> =?utf-8?q?<b=0D=0Ac@example.org>?=\n"
+    )
+    message = read_message(raw)
+    for value in (message.message_id, message.in_reply_to, *message.references):
+        assert "\r" not in value and "\n" not in value
+    # Ids are not encoded words: what looks like one is taken literally, never decoded.
+    assert message.references == ("<ok@example.org>", "<b=0D=0Ac@example.org>")
+    assert message.in_reply_to == "=?utf-8?q?=0D=0AX-Injected:_1?="
+
+
+def test_encoded_words_decode_in_one_pass_as_the_rfc_says() -> None:
+    cases = {
+        "=?utf-8?q?F=C3=A6lles?= =?utf-8?q?sekretariatet?=": "Fællessekretariatet",
+        # One letter split over two words.
+        "=?utf-8?q?=C3?=\n =?utf-8?q?=A6ble?=": "æble",
+        "SV: =?utf-8?q?m=C3=B8de?= i dag": "SV: møde i dag",
+        "=?iso-8859-1?b?5g==?= og =?utf-8?B?w7g?=": "æ og ø",
+        "=?utf-8?b?!!!?= stays": "=?utf-8?b?!!!?= stays",
+        "=?x-unknown?q?abc?=": "abc",
+        "=?utf-8*da?q?s=C3=B8?=": "sø",
+    }
+    for written, meant in cases.items():
+        raw = _message(f"From: a@example.org\nSubject: {written}\n")
+        assert read_message(raw).subject == meant, written
+
+
+def test_the_text_handed_on_is_capped_and_a_long_flowed_paragraph_is_joined() -> None:
+    line = "Vi foreslår et punkt om lærlinge i turismen. "
+    flowed = _message(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8; format=flowed\n"
+        "Content-Transfer-Encoding: 8bit\n",
+        (f"{line}\r\n" * 20_000).encode(),
+    )
+    body = read_message(flowed).body_text
+    assert len(body) == MAX_BODY
+    assert body.startswith(line * 3)  # one paragraph: the soft breaks joined
+    short = _message(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8; format=flowed\n",
+        b"Hej \r\nmed dig\r\n\r\nHilsen\r\n",
+    )
+    assert read_message(short).body_text == "Hej med dig\n\nHilsen\n"
+
+
+def test_a_huge_header_is_read_only_to_its_cap() -> None:
+    raw = _message("From: a@example.org\nSubject: " + "=?utf-8?q?=C3=A6?= " * 50_000 + "\n")
+    assert 0 < len(read_message(raw).subject) <= MAX_HEADER

@@ -181,14 +181,26 @@ async def test_the_rate_cap_spaces_messages_out(smtpd: RunningSmtp) -> None:
 
 
 async def test_concurrent_batches_share_the_connection_cap(smtpd: RunningSmtp) -> None:
-    sender = SmtpSender(_url("smtp", smtpd), max_connections=1)
-    batches = [[_mail(10 * b + n) for n in range(3)] for b in range(3)]
+    sender = SmtpSender(_url("smtp", smtpd), max_connections=2)
+    batches = [[_mail(10 * b + n) for n in range(3)] for b in range(4)]
     results = await asyncio.gather(*(sender.send(batch) for batch in batches))
+    await sender.close()
     assert all(r.sent for batch in results for r in batch)
-    peers = smtpd.script.data_peers
-    # One connection at a time: each connection's messages arrive together, never interleaved.
-    runs = [p for i, p in enumerate(peers) if i == 0 or peers[i - 1] != p]
-    assert len(runs) == len(set(runs)) == 3
+    assert len(smtpd.script.received) == 12
+    # Never more connections than the cap; a free one is taken up again by the next batch.
+    assert smtpd.script.connections <= 2
+
+
+async def test_one_connection_serves_one_message_sends_until_closed(smtpd: RunningSmtp) -> None:
+    sender = SmtpSender(_url("smtp", smtpd))
+    for n in range(5):
+        (result,) = await sender.send([_mail(n)])
+        assert result.sent, result.error
+    await sender.close()
+    assert smtpd.script.connections == 1
+    (result,) = await sender.send([_mail(9)])  # after closing, a new connection
+    await sender.close()
+    assert result.sent and smtpd.script.connections == 2
 
 
 def test_urls_carry_credentials_percent_encoded() -> None:
@@ -198,3 +210,98 @@ def test_urls_carry_credentials_percent_encoded() -> None:
     assert parse_smtp_url("smtps://h.example.org").port == 465
     assert parse_smtp_url("smtp://h.example.org").username is None
     assert (SMTP_USER, SMTP_PASSWORD) == ("pd@k.example.org", "s3cret/æ")
+
+
+def _norddjurs_sender() -> str:
+    """The sender the call mails carry, built as the use cases build it, from the real config."""
+    from agenda.groupfile import load_group
+    from tests.conftest import ROOT
+
+    group = load_group(ROOT / "config" / "norddjurs.toml")
+    assert "," in group.secretariat.name  # the comma that once made two mailboxes
+    return f"{group.secretariat.name} <{group.reply_address}>"
+
+
+NORDDJURS = _norddjurs_sender()
+
+
+async def test_a_server_without_smtputf8_gets_encoded_names_and_ascii_envelopes(
+    smtpd_ascii: RunningSmtp,
+) -> None:
+    calls = [
+        replace(_mail(n, f'"Holm, Erik {n}" <erik{n}@example.org>'), sender=NORDDJURS)
+        for n in range(18)
+    ]
+    results = await SmtpSender(_url("smtp", smtpd_ascii)).send(calls)
+    assert [r.error for r in results if not r.sent] == []
+    assert len(smtpd_ascii.script.received) == 18  # the issue saw 0 of 18
+    envelope = smtpd_ascii.script.received[0]
+    assert envelope.mail_from == "partnerskab@norddjurs.example.org"
+    assert envelope.rcpt_tos == ["erik0@example.org"]
+    raw = envelope.original_content or b""
+    assert raw.isascii()
+    assert b"From: =?utf-8?" in raw  # the name RFC 2047-encoded, comma and all
+    got = smtpd_ascii.script.messages()[0]
+    (sender,) = got["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Fællessekretariatet, Norddjurs Kommune",
+        "partnerskab@norddjurs.example.org",
+    )
+    assert got["To"].addresses[0].display_name == "Holm, Erik 0"
+
+
+async def test_a_server_with_smtputf8_gets_the_same_mail_7_bit_when_addresses_are_ascii(
+    smtpd: RunningSmtp,
+) -> None:
+    (result,) = await SmtpSender(_url("smtp", smtpd)).send([replace(_mail(1), sender=NORDDJURS)])
+    assert result.sent, result.error
+    (envelope,) = smtpd.script.received
+    assert envelope.mail_from == "partnerskab@norddjurs.example.org"
+    assert not envelope.smtp_utf8
+    assert (envelope.original_content or b"").isascii()
+
+
+async def test_a_danish_domain_goes_as_idna_to_a_server_without_smtputf8(
+    smtpd_ascii: RunningSmtp,
+) -> None:
+    mail = _mail(1, "Søren <soren@kærby.example.org>")
+    (result,) = await SmtpSender(_url("smtp", smtpd_ascii)).send([mail])
+    assert result.sent, result.error
+    assert smtpd_ascii.script.received[0].rcpt_tos == ["soren@xn--krby-voa.example.org"]
+    got = smtpd_ascii.script.messages()[0]
+    assert got["To"].addresses[0].domain == "xn--krby-voa.example.org"
+
+
+async def test_a_danish_local_part_without_smtputf8_fails_permanently_and_alone(
+    smtpd_ascii: RunningSmtp,
+) -> None:
+    first, second = await SmtpSender(_url("smtp", smtpd_ascii)).send(
+        [_mail(1, "søren@example.org"), _mail(2)]
+    )
+    assert (first.sent, first.permanent) == (False, True)
+    assert first.error is not None and "SMTPUTF8" in first.error
+    assert second.sent
+    assert [e.rcpt_tos for e in smtpd_ascii.script.received] == [["p2@example.org"]]
+
+
+async def test_a_message_that_cannot_be_composed_is_unsendable_and_the_batch_goes_on(
+    smtpd: RunningSmtp,
+) -> None:
+    broken = replace(_mail(1), headers=(("Bad Name", "x"),))
+    first, second = await SmtpSender(_url("smtp", smtpd)).send([broken, _mail(2)])
+    assert (first.sent, first.permanent, first.unsendable) == (False, True, True)
+    assert second.sent
+    assert len(smtpd.script.received) == 1
+
+
+async def test_a_kept_connection_the_server_closed_is_replaced_before_the_next_send(
+    smtpd: RunningSmtp,
+) -> None:
+    smtpd.script.hang_up_after = 1  # like a relay's idle timeout between two sends
+    sender = SmtpSender(_url("smtp", smtpd))
+    (first,) = await sender.send([_mail(1)])
+    (second,) = await sender.send([_mail(2)])
+    await sender.close()
+    assert first.sent and second.sent, (first, second)
+    assert len(smtpd.script.received) == 2
+    assert smtpd.script.connections == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -123,6 +124,49 @@ async def test_update_outbox_records_how_sending_went(synced: SqlStore) -> None:
     assert sent.sent_at is not None and sent.sent_at.tzinfo is not None
     with pytest.raises(NotFoundError):
         await synced.update_outbox(entry_id + 100, status=OutboxStatus.SENT)
+
+
+async def test_claim_takes_the_oldest_due_row_and_marks_it_sending(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<later@x>"), next_attempt_at=NOW + timedelta(hours=1)))
+    await synced.enqueue(_entry(_mail("<b@x>"), created_at=NOW + timedelta(minutes=2)))
+    await synced.enqueue(_entry(_mail("<a@x>"), created_at=NOW + timedelta(minutes=1)))
+    await synced.enqueue(_chat("telegram:42:echo-1"))
+    claimed_at = NOW + timedelta(minutes=5)
+    first = await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL])
+    assert first is not None and first.key == "<a@x>"
+    assert (first.status, first.next_attempt_at) == (OutboxStatus.SENDING, claimed_at)
+    [sending] = await synced.outbox([OutboxStatus.SENDING])
+    assert sending.key == "<a@x>" and sending.next_attempt_at == claimed_at
+    second = await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL])
+    assert second is not None and second.key == "<b@x>"
+    # Not yet due, and chats only when asked for.
+    assert await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL]) is None
+    chat = await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL, Channel.TELEGRAM])
+    assert chat is not None and chat.channel is Channel.TELEGRAM
+    assert await synced.claim_outbox(claimed_at, channels=[]) is None
+
+
+async def test_claims_from_two_connections_never_take_the_same_row(
+    synced: SqlStore, database_url: str
+) -> None:
+    from storage.engine import make_engine
+
+    for n in range(20):
+        await synced.enqueue(_entry(_mail(f"<m{n}@x>"), created_at=NOW + timedelta(seconds=n)))
+    other = SqlStore(make_engine(database_url))
+    try:
+
+        async def drain(store: SqlStore) -> list[str]:
+            taken = []
+            while (entry := await store.claim_outbox(NOW, channels=[Channel.EMAIL])) is not None:
+                taken.append(entry.key)
+            return taken
+
+        mine, theirs = await asyncio.gather(drain(synced), drain(other))
+    finally:
+        await other.engine.dispose()
+    assert sorted(mine + theirs) == sorted(f"<m{n}@x>" for n in range(20))
+    assert not set(mine) & set(theirs)
 
 
 def _agenda(version: int) -> Agenda:

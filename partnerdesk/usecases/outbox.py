@@ -1,11 +1,13 @@
-"""Deliver the outbox: send what is due, retry transient failures with backoff."""
+"""Deliver the outbox: one claimed message at a time, retry transient failures with backoff."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from agenda.ports import DeliveryResult
+from agenda.reading import Channel
 from agenda.records import OutboxEntry, OutboxStatus
 from partnerdesk.app import App
 from partnerdesk.faults import crash_point
@@ -16,15 +18,38 @@ log = logging.getLogger(__name__)
 _BASE_DELAY = timedelta(minutes=1)
 _MAX_DELAY = timedelta(hours=6)
 _INTERRUPTED = "interrupted while sending; it may have arrived, so it is not sent again"
+_RESENT = "interrupted while sending; sent again, the receiving side keeps one copy"
+_QUARANTINED = "quarantined"
 
 
 @dataclass(frozen=True)
 class Delivered:
-    """What one pass over the outbox did."""
+    """What one pass over the outbox did; failed counts the quarantined ones too."""
 
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    quarantined: int = 0
+    interrupted: int = 0
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    quarantined: int = 0
+    interrupted: int = 0
+    given_up: list[OutboxEntry] = field(default_factory=list)
+
+    def delivered(self) -> Delivered:
+        return Delivered(
+            sent=self.sent,
+            retrying=self.retrying,
+            failed=self.failed,
+            quarantined=self.quarantined,
+            interrupted=self.interrupted,
+        )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -34,15 +59,32 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def recover_interrupted(app: App) -> int:
-    """Rows a crash left "sending" may have gone out: never resend, flag them instead."""
+    """Rows a crash left "sending": resend where the receiver deduplicates, else flag them.
+
+    A crash loses at most the one message that was on the wire (rows are claimed one at a
+    time). Whether it arrived cannot be known; SMTP servers deliver a second copy with the same
+    Message-ID, so such a row is given up and the secretariat is told. The Maildir outbox keeps
+    one file per Message-ID, so there the row simply goes out again.
+    """
     cutoff = app.clock() - timedelta(seconds=app.settings.sending_timeout_seconds)
     stuck = [
         e
         for e in await app.store.outbox([OutboxStatus.SENDING], limit=1000)
         if e.id is not None and (e.next_attempt_at is None or e.next_attempt_at <= cutoff)
     ]
+    flagged: list[OutboxEntry] = []
     for entry in stuck:
         assert entry.id is not None
+        if entry.channel is Channel.EMAIL and app.mail_sender.deduplicates:
+            log.warning("outbox %s to %s was cut off; sending it again", entry.id, entry.recipient)
+            await app.store.update_outbox(
+                entry.id,
+                status=OutboxStatus.PENDING,
+                attempts=entry.attempts + 1,
+                next_attempt_at=app.clock(),
+                error=_RESENT,
+            )
+            continue
         log.warning("outbox %s to %s was cut off while sending", entry.id, entry.recipient)
         await app.store.update_outbox(
             entry.id,
@@ -50,62 +92,95 @@ async def recover_interrupted(app: App) -> int:
             attempts=entry.attempts + 1,
             error=_INTERRUPTED,
         )
-    await report_failures(app, [replace(e, error=_INTERRUPTED) for e in stuck])
-    return len(stuck)
+        flagged.append(replace(entry, error=_INTERRUPTED))
+    await report_failures(app, flagged)
+    return len(flagged)
 
 
 async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
-    """Send every due e-mail in the outbox; a row is marked before and after sending."""
-    await recover_interrupted(app)
-    now = app.clock()
-    due = await app.store.outbox([OutboxStatus.PENDING], due_before=now, limit=batch)
-    chats = [e for e in due if e.chat_text is not None and e.id is not None]
-    chat_done = await _deliver_chats(app, chats)
-    mails = [e for e in due if e.mail is not None and e.id is not None]
-    if not mails:
-        return chat_done
-    for entry in mails:
-        assert entry.id is not None
-        # next_attempt_at records when sending began, so a crash can be recognised later.
-        await app.store.update_outbox(entry.id, status=OutboxStatus.SENDING, next_attempt_at=now)
-    results = await app.mail_sender.send([e.mail for e in mails if e.mail is not None])
+    """Send up to batch due messages, each claimed, sent and recorded on its own."""
+    tally = _Tally(interrupted=await recover_interrupted(app))
+    channels = [Channel.EMAIL]
+    if app.chat_sender is not None:
+        # Without a bot, chat messages wait in the outbox until one is configured.
+        channels.append(Channel.TELEGRAM)
+    try:
+        for _ in range(batch):
+            entry = await app.store.claim_outbox(app.clock(), channels=channels)
+            if entry is None:
+                break
+            await _deliver_one(app, entry, tally)
+    finally:
+        await app.mail_sender.close()
+    await report_failures(app, tally.given_up)
+    return tally.delivered()
+
+
+async def _deliver_one(app: App, entry: OutboxEntry, tally: _Tally) -> None:
+    """Send one claimed row and record how it went; a broken message never stops the pass."""
+    assert entry.id is not None
+    attempts = entry.attempts + 1
+    try:
+        result = await _send(app, entry)
+    except Exception as exc:  # anything one message provokes is that message's problem alone
+        await _quarantine(app, entry, attempts, f"{type(exc).__name__}: {exc}", tally)
+        return
     crash_point(app.settings, "after_send")
-    sent = retrying = failed = 0
-    given_up: list[OutboxEntry] = []
-    for entry, result in zip(mails, results, strict=True):
-        assert entry.id is not None
-        attempts = entry.attempts + 1
-        if result.sent:
-            sent += 1
-            await app.store.update_outbox(
-                entry.id,
-                status=OutboxStatus.SENT,
-                attempts=attempts,
-                sent_at=app.clock(),
-                error="; ".join(result.refused) or None,
-            )
-        elif result.permanent or attempts >= app.settings.outbox_max_attempts:
-            failed += 1
-            log.warning("giving up on %s to %s: %s", entry.purpose, entry.recipient, result.error)
-            await app.store.update_outbox(
-                entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
-            )
-            given_up.append(replace(entry, error=result.error))
-        else:
-            retrying += 1
-            await app.store.update_outbox(
-                entry.id,
-                status=OutboxStatus.PENDING,
-                attempts=attempts,
-                next_attempt_at=now + backoff(attempts),
-                error=result.error,
-            )
-    await report_failures(app, given_up)
-    return Delivered(
-        sent=sent + chat_done.sent,
-        retrying=retrying + chat_done.retrying,
-        failed=failed + chat_done.failed,
+    if result.sent:
+        tally.sent += 1
+        await app.store.update_outbox(
+            entry.id,
+            status=OutboxStatus.SENT,
+            attempts=attempts,
+            sent_at=app.clock(),
+            error="; ".join(result.refused) or None,
+        )
+    elif result.unsendable:
+        await _quarantine(app, entry, attempts, result.error or "cannot be sent", tally)
+    elif result.permanent or attempts >= app.settings.outbox_max_attempts:
+        tally.failed += 1
+        log.warning("giving up on %s to %s: %s", entry.purpose, entry.recipient, result.error)
+        await app.store.update_outbox(
+            entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
+        )
+        tally.given_up.append(replace(entry, error=result.error))
+    else:
+        tally.retrying += 1
+        await app.store.update_outbox(
+            entry.id,
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            next_attempt_at=app.clock() + backoff(attempts),
+            error=result.error,
+        )
+
+
+async def _send(app: App, entry: OutboxEntry) -> DeliveryResult:
+    if entry.channel is Channel.TELEGRAM:
+        if app.chat_sender is None or entry.chat_text is None:
+            raise ValueError("a chat message without a bot or without text")
+        return await app.chat_sender.send_text(entry.recipient, entry.chat_text)
+    if entry.mail is None:
+        raise ValueError("an e-mail row without a message")
+    results = await app.mail_sender.send([entry.mail])
+    if len(results) != 1:
+        raise ValueError(f"the mail sender gave {len(results)} results for one message")
+    return results[0]
+
+
+async def _quarantine(
+    app: App, entry: OutboxEntry, attempts: int, reason: str, tally: _Tally
+) -> None:
+    """Give up on a message that cannot be sent as it is; one log line, the row kept."""
+    assert entry.id is not None
+    error = f"{_QUARANTINED}: {' '.join(reason.split())}"
+    log.warning("outbox %s (%s to %s) %s", entry.id, entry.purpose, entry.recipient, error)
+    await app.store.update_outbox(
+        entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=error
     )
+    tally.failed += 1
+    tally.quarantined += 1
+    tally.given_up.append(replace(entry, error=error))
 
 
 async def report_failures(app: App, entries: list[OutboxEntry]) -> int:
@@ -130,42 +205,6 @@ async def report_failures(app: App, entries: list[OutboxEntry]) -> int:
             rendered=app.renderer.delivery_failed_mail(group, lines),
         )
     return queued
-
-
-async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
-    """Chat messages go one by one; without a bot they wait until one is configured."""
-    if app.chat_sender is None or not entries:
-        return Delivered()
-    sent = retrying = failed = 0
-    for entry in entries:
-        assert entry.id is not None and entry.chat_text is not None
-        await app.store.update_outbox(
-            entry.id, status=OutboxStatus.SENDING, next_attempt_at=app.clock()
-        )
-        result = await app.chat_sender.send_text(entry.recipient, entry.chat_text)
-        crash_point(app.settings, "after_send")
-        attempts = entry.attempts + 1
-        if result.sent:
-            sent += 1
-            await app.store.update_outbox(
-                entry.id, status=OutboxStatus.SENT, attempts=attempts, sent_at=app.clock()
-            )
-        elif result.permanent or attempts >= app.settings.outbox_max_attempts:
-            failed += 1
-            await app.store.update_outbox(
-                entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
-            )
-            await report_failures(app, [replace(entry, error=result.error)])
-        else:
-            retrying += 1
-            await app.store.update_outbox(
-                entry.id,
-                status=OutboxStatus.PENDING,
-                attempts=attempts,
-                next_attempt_at=app.clock() + backoff(attempts),
-                error=result.error,
-            )
-    return Delivered(sent=sent, retrying=retrying, failed=failed)
 
 
 def pending_count(entries: list[OutboxEntry]) -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from agenda.agenda import Agenda
 from agenda.errors import WorkflowError
@@ -18,15 +20,83 @@ from partnerdesk.usecases.attachments import load_attachments
 from partnerdesk.usecases.bilag import load_bilag
 from partnerdesk.usecases.common import audit, queue_mail, require_call
 
+logger = logging.getLogger(__name__)
+
+# What a file of each type starts with: a program renamed to .pdf is still not sent on.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+    "odt": (b"PK\x03\x04",),
+    "ods": (b"PK\x03\x04",),
+    "odp": (b"PK\x03\x04",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+}
+_SAME_TYPE = {"jpeg": "jpg", "htm": "html"}
+
 
 @dataclass(frozen=True)
 class Published:
-    """Where the agenda went."""
+    """Where the agenda went, and which partners' files were kept back."""
 
     version: int
     files: tuple[Path, ...]
     mails_queued: int
     sequence: int
+    withheld: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """A partner's file that is not sent on with the agenda, and why."""
+
+    filename: str
+    reason: str
+
+
+def file_type(filename: str) -> str:
+    """The type a file name claims: its suffix, lower case, without the dot."""
+    suffix = PurePosixPath(filename.replace("\\", "/")).suffix.lower().lstrip(".")
+    return _SAME_TYPE.get(suffix, suffix)
+
+
+def _looks_like(kind: str, data: bytes) -> bool:
+    if kind == "txt":
+        # Text has no NUL bytes; programs and archives do.
+        return b"\x00" not in data[:65536]
+    signatures = _SIGNATURES.get(kind)
+    # A type the operator allowed without a known signature is taken by its name.
+    return signatures is None or data.startswith(signatures)
+
+
+def choose_bilag(
+    files: Sequence[Attachment], allowed: Sequence[str], budget: int
+) -> tuple[list[Attachment], list[Withheld]]:
+    """The files that go on with the agenda (allowed type, within budget) and those kept back."""
+    allowed_types = {_SAME_TYPE.get(t, t) for t in allowed}
+    chosen: list[Attachment] = []
+    withheld: list[Withheld] = []
+    seen: set[tuple[str, bytes]] = set()
+    spent = 0
+    for attachment in files:
+        key = (attachment.filename, attachment.data)
+        if key in seen:
+            continue  # one file on two items goes once
+        seen.add(key)
+        kind = file_type(attachment.filename)
+        if kind not in allowed_types:
+            withheld.append(Withheld(attachment.filename, f"type .{kind or '?'} is not sent on"))
+        elif not _looks_like(kind, attachment.data):
+            withheld.append(Withheld(attachment.filename, f"content is not a .{kind} file"))
+        elif spent + len(attachment.data) > budget:
+            withheld.append(Withheld(attachment.filename, "over the size budget"))
+        else:
+            spent += len(attachment.data)
+            chosen.append(attachment)
+    return chosen, withheld
 
 
 @dataclass(frozen=True)
@@ -118,10 +188,21 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
         },
     )
     answers = {a.id: a for a in await app.store.answers(group.slug, meeting.id) if a.id}
-    bilag_all = await _bilag(app, agenda, answers) + await load_bilag(app, group, meeting, agenda)
-    bilag_public = await _bilag(app, public_agenda, answers) + await load_bilag(
-        app, group, meeting, public_agenda
+    bilag_all, withheld = choose_bilag(
+        await _bilag(app, agenda, answers),
+        app.settings.publish_attachment_types,
+        app.settings.publish_attachment_budget,
     )
+    chosen = {(a.filename, a.data) for a in bilag_all}
+    bilag_public = [
+        a for a in await _bilag(app, public_agenda, answers) if (a.filename, a.data) in chosen
+    ]
+    for kept_back in withheld:
+        # The file stays where it was kept when it arrived; the secretariat finds it there.
+        logger.warning("not sent on with the agenda: %s (%s)", kept_back.filename, kept_back.reason)
+    # The secretariat's own Bilag were chosen by hand for this agenda; they always go along.
+    bilag_all = [*bilag_all, *await load_bilag(app, group, meeting, agenda)]
+    bilag_public = [*bilag_public, *await load_bilag(app, group, meeting, public_agenda)]
     invite = Attachment(f"{meeting.id}.ics", "text/calendar; method=REQUEST", ics)
     queued = 0
     for partner in group.partners:
@@ -153,5 +234,12 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
         meeting.id,
         version=agenda.version,
         sequence=sequence,
+        withheld=[f"{w.filename}: {w.reason}" for w in withheld],
     )
-    return Published(version=agenda.version, files=files, mails_queued=queued, sequence=sequence)
+    return Published(
+        version=agenda.version,
+        files=files,
+        mails_queued=queued,
+        sequence=sequence,
+        withheld=tuple(w.filename for w in withheld),
+    )

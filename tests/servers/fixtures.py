@@ -30,6 +30,12 @@ def smtpd() -> Iterator[RunningSmtp]:
 
 
 @pytest.fixture
+def smtpd_ascii() -> Iterator[RunningSmtp]:
+    """aiosmtpd that does not offer SMTPUTF8, like many relays."""
+    yield from start_smtp(smtputf8=False)
+
+
+@pytest.fixture
 def smtpd_starttls(certs: Certs) -> Iterator[RunningSmtp]:
     """aiosmtpd that requires STARTTLS and then AUTH."""
     yield from start_smtp(certs=certs, auth=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -103,11 +103,16 @@ class RunningSmtp:
 
 
 def start_smtp(
-    *, certs: Certs | None = None, implicit_tls: bool = False, auth: bool = False
-) -> Iterator[RunningSmtp]:
+    *,
+    certs: Certs | None = None,
+    implicit_tls: bool = False,
+    auth: bool = False,
+    smtputf8: bool = True,
+) -> Generator[RunningSmtp, None, None]:
     """Start aiosmtpd on 127.0.0.1; yields it running; stops it after."""
     script = Script()
-    kwargs: dict[str, Any] = {}
+    # Without SMTPUTF8 the server neither offers it in EHLO nor takes 8-bit addresses.
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if certs and implicit_tls:
         kwargs["ssl_context"] = server_context(certs)
     elif certs:
