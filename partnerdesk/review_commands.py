@@ -75,6 +75,11 @@ async def call_history(args: argparse.Namespace, settings: Settings) -> int:
     for a in shown:
         status, reason = _status(group, a)
         titles = "; ".join(p.title for p in a.reading.proposals)
+        if not titles and a.reading.nothing_to_add:
+            titles = say(group, "history_nothing")
+        if a.reading.updates:
+            codes = ", ".join(u.initiative for u in a.reading.updates)
+            titles = "; ".join(t for t in (titles, say(group, "history_updates", codes=codes)) if t)
         print(
             say(
                 group,
