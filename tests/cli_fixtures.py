@@ -52,8 +52,13 @@ ENGLISH = (
 
 
 def english_words(text: str) -> list[str]:
-    """The old English words found in text (whole words, any case)."""
-    return [w for w in ENGLISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, re.I)]
+    """The old English words found in text (whole words, any case).
+
+    A command to type ("partnerdesk call open --meeting 2026-2") is not prose: its words are
+    the command's own, in every language.
+    """
+    prose = re.sub(r"partnerdesk [^\n\"·]*", "", text)
+    return [w for w in ENGLISH if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", prose, re.I)]
 
 
 def group_file(folder: Path, language: str) -> Path:

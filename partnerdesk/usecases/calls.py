@@ -60,11 +60,13 @@ async def open_call(
     call = await app.store.get_call(group.slug, meeting.id) or Call(group.slug, meeting.id)
     if call.state is CallState.OPEN and deadline is None:
         return Opened(call, 0, already_open=True, deadline=call.deadline_for(meeting))
+    # A call that was closed cannot be opened again, whatever the deadline: say that first.
+    state = call.state if call.state is CallState.OPEN else advance(call.state, CallEvent.OPEN)
     effective = deadline or call.deadline_for(meeting)
     if effective <= app.clock() or effective >= meeting.starts_at:
         raise _deadline_error(group, meeting, effective)
     if call.state is not CallState.OPEN:
-        call = replace(call, state=advance(call.state, CallEvent.OPEN), opened_at=app.clock())
+        call = replace(call, state=state, opened_at=app.clock())
     call = replace(call, deadline=deadline or call.deadline)
     await app.store.save_call(call)
     await audit(app, group, "call.opened", actor, meeting.id, deadline=effective.isoformat())
