@@ -25,6 +25,7 @@ class Reason(StrEnum):
     CALL_CLOSED = "call_closed"
     UNCERTAIN = "uncertain"
     NOTHING_READ = "nothing_read"
+    DRAFT_REPLY = "draft_reply"
     ACCEPTED = "accepted"
 
 
@@ -40,6 +41,8 @@ class IntakeFacts:
     call_state: CallState | None = None
     deadline: datetime | None = None
     token_mismatch: bool = False
+    # A reply to the draft sent to the chair, not an answer to the call.
+    to_draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ def decide(facts: IntakeFacts) -> Decision:
     if facts.kind is not MessageKind.REPLY:
         # Automatic replies and bounces are recorded, never counted as answers.
         return Decision(AnswerStatus.ACCEPTED, Reason.NOT_A_REPLY)
+    if facts.to_draft:
+        # The chair's comments go to the secretariat; they never become items by themselves.
+        return Decision(AnswerStatus.COMMENT, Reason.DRAFT_REPLY)
     if facts.token_mismatch:
         return Decision(AnswerStatus.HELD, Reason.TOKEN_MISMATCH)
     if facts.partner is None:

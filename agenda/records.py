@@ -77,6 +77,20 @@ class AnswerStatus(StrEnum):
     SUPERSEDED = "superseded"
     # The secretariat looked at it and decided it is nothing for the agenda.
     DISMISSED = "dismissed"
+    # A chair's reply to the draft: comments for the secretariat, never items of the agenda.
+    COMMENT = "comment"
+    # A chair's reply to the draft that approved it (or recorded an approval).
+    APPROVAL = "approval"
+
+    @property
+    def answered(self) -> bool:
+        """Whether the answer counts as the partner having answered the call."""
+        return self not in _NOT_ANSWERS
+
+
+_NOT_ANSWERS = frozenset(
+    {AnswerStatus.HELD, AnswerStatus.DISMISSED, AnswerStatus.COMMENT, AnswerStatus.APPROVAL}
+)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from agenda.model import Group, Meeting
 from agenda.reading import MessageKind
-from agenda.records import Answer, AnswerStatus
+from agenda.records import Answer
 
 
 def answered_partners(answers: Iterable[Answer]) -> set[str]:
@@ -17,7 +17,7 @@ def answered_partners(answers: Iterable[Answer]) -> set[str]:
         for a in answers
         if a.partner
         and a.reading.kind is MessageKind.REPLY
-        and a.status is not AnswerStatus.HELD
+        and a.status.answered
         and a.reading.is_answer
     }
 

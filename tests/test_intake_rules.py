@@ -28,6 +28,7 @@ def facts(
     at: datetime = BEFORE,
     state: CallState | None = CallState.OPEN,
     mismatch: bool = False,
+    to_draft: bool = False,
 ) -> IntakeFacts:
     return IntakeFacts(
         kind=kind,
@@ -38,6 +39,7 @@ def facts(
         call_state=state,
         deadline=DEADLINE,
         token_mismatch=mismatch,
+        to_draft=to_draft,
     )
 
 
@@ -62,6 +64,13 @@ CASES = [
     ("agenda published", facts(state=CallState.PUBLISHED), A.LATE, R.CALL_CLOSED),
     ("no call for the meeting", facts(state=None), A.REVIEW, R.NO_CALL),
     ("call not opened yet", facts(state=CallState.DRAFT), A.REVIEW, R.NO_CALL),
+    # a reply to the draft sent to the chair is never an item, whenever it comes
+    (
+        "the chair's reply to the draft",
+        facts(to_draft=True, state=CallState.DRAFTED),
+        A.COMMENT,
+        R.DRAFT_REPLY,
+    ),
     # reading
     ("an uncertain reading", facts(confidence=REVIEW_THRESHOLD - 0.01), A.REVIEW, R.UNCERTAIN),
     ("confidence at the threshold", facts(confidence=REVIEW_THRESHOLD), A.ACCEPTED, R.ACCEPTED),

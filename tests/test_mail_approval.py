@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from agenda.records import AnswerStatus
 from agenda.workflow import CallState
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.demo import DemoClock
 from partnerdesk.settings import Settings
+from partnerdesk.usecases import answers as review
 from partnerdesk.usecases import calls
 from partnerdesk.usecases.tick import tick
 from tests.conftest import CORPUS_GROUP
@@ -91,7 +93,24 @@ async def test_an_authentic_godkendt_approves_publishes_and_is_confirmed(gated: 
     assert await _state(gated) is CallState.PUBLISHED
     (confirmation,) = _sent(gated, "<approval-")
     assert "godkendt og udsendt" in str(confirmation["Subject"])
+    group = gated.group()
+    # An approval needs nobody's attention afterwards.
+    assert await review.review_list(gated, group, gated.meeting(group, "2026-2")) == []
     assert len(_sent(gated, "<agenda-")) == sum(len(p.contacts) for p in gated.group().partners)
+
+
+async def test_the_chairs_comments_on_the_draft_reach_the_review_not_the_agenda(
+    gated: App,
+) -> None:
+    _reply(gated, _draft_to(gated, CHAIR), CHAIR, "Vi foreslår et punkt om trafik. Mvh Lene", PASS)
+    await tick(gated)
+    group = gated.group()
+    meeting = gated.meeting(group, "2026-2")
+    (comment,) = await review.review_list(gated, group, meeting)
+    assert comment.answer.status is AnswerStatus.COMMENT and comment.answer.sender == CHAIR
+    agenda = await gated.store.agenda(group.slug, meeting.id)
+    assert agenda is not None and agenda.version == 1
+    assert not any("trafik" in i.title.lower() for i in agenda.items)
 
 
 async def test_a_forged_from_does_not_approve_and_the_chair_is_told(gated: App) -> None:

@@ -17,7 +17,7 @@ from partnerdesk.usecases.intake import Taken, take_in
 from partnerdesk.usecases.routing import chat_fields, route_email, token_partner_name
 
 # What the secretariat is asked to look at.
-TO_REVIEW = (AnswerStatus.HELD, AnswerStatus.REVIEW, AnswerStatus.LATE)
+TO_REVIEW = (AnswerStatus.HELD, AnswerStatus.REVIEW, AnswerStatus.LATE, AnswerStatus.COMMENT)
 
 
 @dataclass(frozen=True)

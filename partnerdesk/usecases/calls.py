@@ -8,7 +8,7 @@ from datetime import datetime
 from agenda.addresses import plus_address
 from agenda.errors import WorkflowError
 from agenda.model import Group, Meeting
-from agenda.records import Answer, AnswerStatus, Call, OutboxStatus
+from agenda.records import Answer, Call, OutboxStatus
 from agenda.schedule import answered_partners, due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
@@ -161,9 +161,7 @@ async def call_status(app: App, group: Group, meeting: Meeting) -> list[PartnerS
     ]
     rows: list[PartnerStatus] = []
     for partner in group.partners:
-        mine: list[Answer] = [
-            a for a in answers if a.partner == partner.slug and a.status is not AnswerStatus.HELD
-        ]
+        mine: list[Answer] = [a for a in answers if a.partner == partner.slug and a.status.answered]
         emails = {c.email for c in partner.contacts}
         reminded = sorted(
             {

@@ -78,6 +78,7 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
             call_state=state,
             deadline=deadline,
             token_mismatch=route.token_mismatch,
+            to_draft=route.approval is not None,
         )
     )
     answer = replace(answer, status=decision.status, reason=decision.reason.value)
@@ -89,7 +90,9 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
     if route.approval is not None:
         from partnerdesk.usecases.approve import approve_by_mail
 
-        await approve_by_mail(app, route, answer)
+        if await approve_by_mail(app, route, answer) is not None:
+            # An approval recorded needs nobody's attention; other replies are for the review.
+            await app.store.set_answer_status(_answer_id(answer), AnswerStatus.APPROVAL)
         return Taken(InboundStatus.DONE, answer, decision)
     if decision.status in STANDING:
         await _mark_superseded(app, [*earlier, answer])
@@ -157,3 +160,8 @@ def _storm(app: App, answer: Answer, same_call: list[Answer]) -> bool:
 async def _mark_superseded(app: App, answers: list[Answer]) -> None:
     for answer_id in superseded(answers):
         await app.store.set_answer_status(answer_id, AnswerStatus.SUPERSEDED)
+
+
+def _answer_id(answer: Answer) -> int:
+    assert answer.id is not None
+    return answer.id
