@@ -13,6 +13,10 @@ from agenda.workflow import CallState
 # Below this confidence a reading goes to the secretariat before it reaches the agenda.
 REVIEW_THRESHOLD = 0.6
 
+# No partner proposes more items than this in one answer; more is a misreading (a pasted
+# document, a hostile message) for a person to look at, and the echo stays small.
+MAX_PROPOSALS = 12
+
 
 class Reason(StrEnum):
     """Why an answer was given its status; shown to the secretariat in the review."""
@@ -25,6 +29,7 @@ class Reason(StrEnum):
     CALL_CLOSED = "call_closed"
     UNCERTAIN = "uncertain"
     NOTHING_READ = "nothing_read"
+    TOO_MANY = "too_many"
     DRAFT_REPLY = "draft_reply"
     ACCEPTED = "accepted"
 
@@ -43,6 +48,9 @@ class IntakeFacts:
     token_mismatch: bool = False
     # A reply to the draft sent to the chair, not an answer to the call.
     to_draft: bool = False
+    proposals: int = 0
+    # The secretariat gave the answer to its partner after reading it.
+    vouched: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,9 @@ def decide(facts: IntakeFacts) -> Decision:
         return Decision(AnswerStatus.LATE, Reason.AFTER_DEADLINE)
     if facts.call_state is not CallState.OPEN:
         return Decision(AnswerStatus.LATE, Reason.CALL_CLOSED)
+    if facts.proposals > MAX_PROPOSALS and not facts.vouched:
+        # Held, not merely for review: nothing of it reaches the draft before a person looks.
+        return Decision(AnswerStatus.HELD, Reason.TOO_MANY)
     if facts.confidence < REVIEW_THRESHOLD:
         return Decision(AnswerStatus.REVIEW, Reason.UNCERTAIN)
     if not facts.is_answer:

@@ -222,3 +222,18 @@ async def test_a_partner_writing_often_is_echoed_up_to_the_limit(app: App) -> No
     await tick(app)
     echoes = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<echo-")]
     assert len(echoes) == app.settings.echo_limit
+
+
+async def test_an_answer_with_dozens_of_items_waits_for_a_person_and_the_echo_stays_small(
+    app: App,
+) -> None:
+    await _open(app)
+    items = (f"{n}. Vi foreslår et punkt om uddannelse i område {n}." for n in range(1, 41))
+    body = "Hej\n\nVores forslag:\n\n" + "\n\n".join(items) + "\n\nMvh Jens"
+    _mail(app, JENS, body)
+    await tick(app)
+    (answer,) = await app.store.answers(app.group().slug, MEETING)
+    assert answer.status is AnswerStatus.HELD and answer.reason == "too_many"
+    assert await _titles(app) == []  # nothing reaches the agenda before a person looks
+    (echo,) = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<echo-")]
+    assert "Forslag 12:" in _text(echo) and "Forslag 13:" not in _text(echo)

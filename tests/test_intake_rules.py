@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from agenda.intake import REVIEW_THRESHOLD, Decision, IntakeFacts, Reason, decide
+from agenda.intake import MAX_PROPOSALS, REVIEW_THRESHOLD, Decision, IntakeFacts, Reason, decide
 from agenda.reading import MessageKind
 from agenda.records import AnswerStatus
 from agenda.workflow import CallState
@@ -29,6 +29,8 @@ def facts(
     state: CallState | None = CallState.OPEN,
     mismatch: bool = False,
     to_draft: bool = False,
+    proposals: int = 1,
+    vouched: bool = False,
 ) -> IntakeFacts:
     return IntakeFacts(
         kind=kind,
@@ -40,6 +42,8 @@ def facts(
         deadline=DEADLINE,
         token_mismatch=mismatch,
         to_draft=to_draft,
+        proposals=proposals,
+        vouched=vouched,
     )
 
 
@@ -72,6 +76,14 @@ CASES = [
         R.DRAFT_REPLY,
     ),
     # reading
+    ("a dozen proposals is a long answer", facts(proposals=MAX_PROPOSALS), A.ACCEPTED, R.ACCEPTED),
+    ("more waits for a person", facts(proposals=MAX_PROPOSALS + 1), A.HELD, R.TOO_MANY),
+    (
+        "unless the secretariat gave it to the partner",
+        facts(proposals=99, vouched=True),
+        A.ACCEPTED,
+        R.ACCEPTED,
+    ),
     ("an uncertain reading", facts(confidence=REVIEW_THRESHOLD - 0.01), A.REVIEW, R.UNCERTAIN),
     ("confidence at the threshold", facts(confidence=REVIEW_THRESHOLD), A.ACCEPTED, R.ACCEPTED),
     ("a question, nothing proposed", facts(is_answer=False), A.REVIEW, R.NOTHING_READ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from agenda.intake import Reason
 from agenda.records import Answer, AnswerStatus
 from agenda.revisions import Revision
 from partnerdesk.app import App
@@ -28,7 +29,7 @@ async def _echo_chat(
 
     group = route.group
     assert group is not None and route.chat_id is not None
-    if answer.status is AnswerStatus.HELD:
+    if _stranger(answer):
         text = app.renderer.telegram_text("held", group)
     else:
         text = app.renderer.chat_echo(
@@ -47,7 +48,7 @@ async def _echo_mail(
 ) -> None:
     group = route.group
     assert group is not None
-    if answer.status is AnswerStatus.HELD:
+    if _stranger(answer):
         day = app.clock().strftime("%Y%m%d")
         # One notice per sender and day, however many messages they send.
         await queue_mail(
@@ -93,3 +94,8 @@ async def _echo_mail(
         in_reply_to=route.message_id,
         references=(route.message_id,) if route.message_id else (),
     )
+
+
+def _stranger(answer: Answer) -> bool:
+    """Held because we cannot tell whom it is from: the sender hears only that it waits."""
+    return answer.status is AnswerStatus.HELD and answer.reason != Reason.TOO_MANY

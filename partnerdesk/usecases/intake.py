@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from agenda.intake import Decision, IntakeFacts, decide
+from agenda.intake import MAX_PROPOSALS, Decision, IntakeFacts, decide
 from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind, Reading
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
@@ -79,6 +79,8 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
             deadline=deadline,
             token_mismatch=route.token_mismatch,
             to_draft=route.approval is not None,
+            proposals=len(reading.proposals),
+            vouched=assigned is not None,
         )
     )
     answer = replace(answer, status=decision.status, reason=decision.reason.value)
@@ -101,7 +103,9 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
     if reading.kind is MessageKind.REPLY and not _storm(app, answer, same_call):
         from partnerdesk.usecases.echo import echo
 
-        await echo(app, route, answer, deadline=deadline, revision=change)
+        # The echo names at most as many items as an answer may hold; the rest wait in review.
+        shown = replace(reading, proposals=reading.proposals[:MAX_PROPOSALS])
+        await echo(app, route, replace(answer, reading=shown), deadline=deadline, revision=change)
     status = InboundStatus.HELD if decision.status is AnswerStatus.HELD else InboundStatus.DONE
     return Taken(status, answer, decision)
 
