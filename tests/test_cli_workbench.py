@@ -271,3 +271,18 @@ def test_an_approval_still_waiting_names_who_is_missing(da: Desk) -> None:
         "Godkendelsen af version 1 er noteret; "
         "mangler stadig: Henrik Munk <hm@lo-djursland.example.org>\n"
     )
+
+
+def test_an_edit_after_approval_says_the_chair_must_approve_again(da: Desk) -> None:
+    assert da.run("agenda", "approve", "--meeting", MEETING, "--as", CHAIR)[0] == 0
+    code, out, _ = _edit(da, "ret", "4", "baggrund", "Ny baggrund.")
+    assert code == 0 and out.startswith("Version 2 er gemt. Ændringer:\n")
+    assert out.endswith(
+        "Dagsordenen var godkendt; ændringen skal godkendes igen: "
+        f"partnerdesk agenda approve --meeting {MEETING} --as FORMANDENS-EMAIL\n"
+    )
+    code, _, err = da.run("agenda", "publish", "--meeting", MEETING)
+    assert code == 2 and "er ikke godkendt" in err
+    assert da.run("agenda", "approve", "--meeting", MEETING, "--as", CHAIR)[1] == (
+        "Version 2 er godkendt\n"
+    )
