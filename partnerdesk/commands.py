@@ -162,7 +162,7 @@ def format_status(group: Group, rows: list[calls.PartnerStatus]) -> str:
             (
                 r.name,
                 answered,
-                ",".join(r.via) or "-",
+                ",".join(say(group, "via", via=v) for v in r.via) or "-",
                 str(r.proposals),
                 str(r.updates),
                 ", ".join(r.reminded) or "-",
