@@ -136,13 +136,14 @@ async def call_review(args: argparse.Namespace, settings: Settings) -> int:
     for a in rows:
         first = (a.reading.new_text or "").strip().splitlines()[:1]
         summary = first[0][:70] if first else "-"
+        partner = group.partner(a.partner or "")
         print(
             say(
                 group,
                 "review_line",
                 id=a.id,
                 status=a.status.value,
-                sender=a.sender,
+                sender=f"{partner.name} <{a.sender}>" if partner else a.sender,
                 summary=summary,
             )
         )
