@@ -136,14 +136,13 @@ async def call_review(args: argparse.Namespace, settings: Settings) -> int:
     for a in rows:
         first = (a.reading.new_text or "").strip().splitlines()[:1]
         summary = first[0][:70] if first else "-"
-        partner = group.partner(a.partner or "")
         print(
             say(
                 group,
                 "review_line",
                 id=a.id,
                 status=a.status.value,
-                sender=f"{partner.name} <{a.sender}>" if partner else a.sender,
+                sender=a.sender,
                 summary=summary,
             )
         )
