@@ -63,10 +63,16 @@ class Parser(argparse.ArgumentParser):
         # Our own -h, so its help line is in the language too.
         add_help = bool(kwargs.pop("add_help", True))
         kwargs["add_help"] = False
+        # Parents join after the headings are worded, so their options land under the same one.
+        parents = kwargs.pop("parents", [])
         super().__init__(*args, **kwargs)
         words = table(self.language, "help")
         self._positionals.title = words["positionals"]
         self._optionals.title = words["options"]
+        for parent in parents:
+            self._add_container_actions(parent)
+            defaults = getattr(parent, "_defaults", {})
+            self._defaults.update(defaults)
         if add_help:
             self.add_argument("-h", "--help", action="help", help=words["help"])
 

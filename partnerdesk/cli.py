@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 import tomllib
 from collections.abc import Callable, Coroutine, Sequence
@@ -212,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         first = exc.errors()[0]
         name = ".".join(str(x) for x in first["loc"]).upper()
         return _fail(say_error(language, "bad_setting", name=name, detail=first["msg"]))
+    except BrokenPipeError:
+        # The reader went away (`| head`); what it did not read needs no complaint.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except json.JSONDecodeError as exc:
         return _fail(say_error(language, "bad_json", detail=str(exc)))
     except (PartnerdeskError, OSError) as exc:

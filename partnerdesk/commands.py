@@ -195,7 +195,7 @@ def format_status(group: Group, rows: list[calls.PartnerStatus]) -> str:
             (
                 r.name,
                 answered,
-                ",".join(r.via) or "-",
+                ",".join(say(group, "via", via=v) for v in r.via) or "-",
                 str(r.proposals),
                 str(r.updates),
                 ", ".join(r.reminded) or "-",
@@ -227,6 +227,12 @@ async def agenda_draft(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _person(group: Group, email: str) -> str:
+    """A contact as people know them: name and address."""
+    found = group.contact_by_email(email)
+    return f"{found[1].name} <{email}>" if found else email
+
+
 async def agenda_approve(args: argparse.Namespace, settings: Settings) -> int:
     """partnerdesk agenda approve: approve the latest draft as a chair."""
     async with _app(settings) as app:
@@ -235,7 +241,7 @@ async def agenda_approve(args: argparse.Namespace, settings: Settings) -> int:
     if outcome.approved:
         print(say(group, "approved", version=outcome.version))
     else:
-        needed = ", ".join(outcome.still_needed)
+        needed = ", ".join(_person(group, email) for email in outcome.still_needed)
         print(say(group, "approval_recorded", version=outcome.version, needed=needed))
     return 0
 

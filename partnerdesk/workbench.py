@@ -10,6 +10,7 @@ from agenda.editing import Edit, key_at
 from agenda.errors import UsageError, WorkflowError
 from agenda.model import Group
 from agenda.records import AnswerStatus
+from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.commands import app_for, meeting_of, one_group
 from partnerdesk.settings import Settings
@@ -95,6 +96,8 @@ async def agenda_edit(args: argparse.Namespace, settings: Settings) -> int:
     async with app_for(settings) as app:
         group, meeting = meeting_of(app, args)
         current = await _current(app, group, meeting.id)
+        call = await app.store.get_call(group.slug, meeting.id)
+        was_approved = call is not None and call.state in (CallState.APPROVED, CallState.PUBLISHED)
         action = _word(group, "edit", args.edit_action)
         if action == "revert":
             _count(args.edit_action, words, 1)
@@ -119,6 +122,9 @@ async def agenda_edit(args: argparse.Namespace, settings: Settings) -> int:
         print(say(group, "nothing_changed", version=agenda.version))
     else:
         print(f"{head}\n{changes}")
+        if was_approved:
+            # The change is not what the chair approved: it goes back to the chair.
+            print(say(group, "approve_again", meeting=meeting.id))
     return 0
 
 

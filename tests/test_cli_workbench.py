@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+import mailbox
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from partnerdesk.usecases.bilag import display_name
 from tests.cli_fixtures import CHAIR, MEETING, Desk, desk, english_words
 
 
@@ -194,14 +199,26 @@ def test_the_initiatives_report_names_partners_in_the_group_language(da: Desk, e
     assert code == 0 and "Has the ball: " in out and "Success criteria: " in out
 
 
-def test_edit_approve_and_publish_a_tagged_pdf_named_in_danish(da: Desk) -> None:
-    assert _edit(da, "add", "Budget 2028")[0] == 0
+def test_edit_approve_and_publish_a_tagged_pdf_named_in_danish(da: Desk, tmp_path: Path) -> None:
+    minutes = tmp_path / "Referat 8. december.pdf"
+    minutes.write_bytes(b"%PDF-1.4 referat")
+    assert _edit(da, "bilag", "2", str(minutes))[0] == 0
     code, out, err = da.run("agenda", "approve", "--meeting", MEETING, "--as", CHAIR)
     assert (code, err) == (0, "")
     assert out == "Version 2 er godkendt\n"
     code, out, err = da.run("agenda", "publish", "--meeting", MEETING)
     assert (code, err) == (0, "")
     assert out.startswith("Version 2 er udsendt: ")
+    # Every partner gets the Bilag the secretariat attached, under its own name.
+    outbox = mailbox.Maildir(da.data_dir / "mail" / "outbox", create=False)
+    mails = [message_from_bytes(m.as_bytes(), policy=default) for m in outbox]
+    published = [m for m in mails if str(m["Message-ID"]).startswith("<agenda-")]
+    assert published
+    for mail in published:
+        assert isinstance(mail, EmailMessage)
+        files = {a.get_filename(): a.get_content() for a in mail.iter_attachments()}
+        assert files["Referat 8. december.pdf"] == minutes.read_bytes()
+        assert f"dagsorden-{MEETING}-v2.pdf" in files
     folder = da.data_dir / "agendas" / "partnerskab-norddjurs" / MEETING
     names = sorted(p.name for p in folder.iterdir())
     assert f"dagsorden-{MEETING}-v2.pdf" in names and f"dagsorden-{MEETING}-v2-fuld.pdf" in names
@@ -225,3 +242,47 @@ def test_the_published_files_are_named_in_english_for_an_english_group(en: Desk)
     folder = en.data_dir / "agendas" / "partnerskab-norddjurs" / MEETING
     names = {p.name for p in folder.iterdir()}
     assert {f"agenda-{MEETING}-v1.pdf", f"agenda-{MEETING}-v1-full.pdf"} <= names
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\lene\\Referat.docx", "Referat.docx"),
+        (".skjult.pdf", "skjult.pdf"),
+        ("bilag\u202efdp.exe", "bilagfdp.exe"),
+        ("linje\nskift\t.pdf", "linjeskift.pdf"),
+        ("...", "bilag"),
+        ("a" * 200 + ".pdf", "a" * 116 + ".pdf"),
+    ],
+)
+def test_an_attached_file_name_is_display_text_never_a_path(given: str, shown: str) -> None:
+    assert display_name(given) == shown
+
+
+def test_an_approval_still_waiting_names_who_is_missing(da: Desk) -> None:
+    text = da.group.read_text(encoding="utf-8")
+    da.group.write_text(
+        text.replace('reply_address = "', 'approvals_required = 2\nreply_address = "', 1), "utf-8"
+    )
+    code, out, err = da.run("agenda", "approve", "--meeting", MEETING, "--as", CHAIR)
+    assert (code, err) == (0, "")
+    assert out == (
+        "Godkendelsen af version 1 er noteret; "
+        "mangler stadig: Henrik Munk <hm@lo-djursland.example.org>\n"
+    )
+
+
+def test_an_edit_after_approval_says_the_chair_must_approve_again(da: Desk) -> None:
+    assert da.run("agenda", "approve", "--meeting", MEETING, "--as", CHAIR)[0] == 0
+    code, out, _ = _edit(da, "ret", "4", "baggrund", "Ny baggrund.")
+    assert code == 0 and out.startswith("Version 2 er gemt. Ændringer:\n")
+    assert out.endswith(
+        "Dagsordenen var godkendt; ændringen skal godkendes igen: "
+        f"partnerdesk agenda approve --meeting {MEETING} --as FORMANDENS-EMAIL\n"
+    )
+    code, _, err = da.run("agenda", "publish", "--meeting", MEETING)
+    assert code == 2 and "er ikke godkendt" in err
+    assert da.run("agenda", "approve", "--meeting", MEETING, "--as", CHAIR)[1] == (
+        "Version 2 er godkendt\n"
+    )

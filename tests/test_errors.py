@@ -10,7 +10,7 @@ import pytest
 from agenda.errors import NotFoundError, WorkflowError, error_catalogue
 from partnerdesk.cli import main
 from partnerdesk.texts import error_sentence
-from tests.conftest import CORPUS_GROUP
+from tests.conftest import CORPUS_GROUP, ROOT
 
 
 def _keys(language: str) -> set[str]:
@@ -64,3 +64,21 @@ def test_a_missing_argument_is_worded_in_english_for_an_english_group(
     assert main(["call", "status", "--group", str(english)]) == 2
     err = capsys.readouterr().err
     assert err == "partnerdesk: missing: --meeting; see: partnerdesk call status --help\n"
+
+
+def _sources() -> str:
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for folder in ("agenda", "partnerdesk", "storage", "mail", "bot")
+        for path in (ROOT / folder).rglob("*.py")
+    )
+
+
+def test_every_sentence_key_raised_in_the_code_is_in_both_catalogues() -> None:
+    # A key missing from a catalogue would reach the user as the bare key.
+    used = set(re.findall(r"Error\(\s*\"([a-z][a-z0-9_]*)\"", _sources()))
+    used |= set(re.findall(r"r\.fail\(\s*[^,]+,\s*\"([a-z][a-z0-9_]*)\"", _sources()))
+    assert {"no_item", "group_no_chair", "call_move_not_allowed"} <= used
+    for language in ("da", "en"):
+        missing = used - _keys(language)
+        assert not missing, (language, missing)
