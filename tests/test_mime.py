@@ -372,3 +372,14 @@ def test_the_text_handed_on_is_capped_and_a_long_flowed_paragraph_is_joined() ->
 def test_a_huge_header_is_read_only_to_its_cap() -> None:
     raw = _message("From: a@example.org\nSubject: " + "=?utf-8?q?=C3=A6?= " * 50_000 + "\n")
     assert 0 < len(read_message(raw).subject) <= MAX_HEADER
+
+
+def test_a_huge_part_cut_for_reading_keeps_its_danish_letters_whole() -> None:
+    raw = _message(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\n",
+        ("aæ" * 1_000_000).encode(),  # three bytes a pair: the cut falls inside an æ
+    )
+    body = read_message(raw).body_text
+    assert body.startswith("aæaæ") and len(body) == MAX_BODY
+    assert "Ã" not in body
