@@ -76,6 +76,7 @@ MAX_HEADER = 16_384
 # What is handed on for understanding: far more than anyone writes by hand. The raw message
 # is kept whole; only the decoded text is cut.
 MAX_BODY = 256 * 1024
+MAX_HTML = 128 * 1024
 _LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "cp1252", "iso8859-15"})
 _FALLBACKS = ("utf-8", "cp1252")
 
@@ -352,8 +353,9 @@ def _walk(
     if plain is not None:
         body = plain
     elif html is not None:
-        # HTML to text costs seconds a megabyte: convert the first MAX_BODY of markup only.
-        body = html_to_text(html[:MAX_BODY])
+        # HTML to text costs seconds a megabyte: convert the start of the markup only (a
+        # reply's own words come first; the quoted thread below them is trimmed anyway).
+        body = html_to_text(html[:MAX_HTML])
     else:
         body = ""
     return body[:MAX_BODY], attachments, reports
