@@ -77,6 +77,8 @@ MAX_HEADER = 16_384
 # is kept whole; only the decoded text is cut.
 MAX_BODY = 256 * 1024
 MAX_HTML = 128 * 1024
+# And as many lines: trimming quotes and signatures looks at every line.
+MAX_LINES = 10_000
 _LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "cp1252", "iso8859-15"})
 _FALLBACKS = ("utf-8", "cp1252")
 
@@ -358,7 +360,18 @@ def _walk(
         body = html_to_text(html[:MAX_HTML])
     else:
         body = ""
-    return body[:MAX_BODY], attachments, reports
+    return _capped(body), attachments, reports
+
+
+def _capped(text: str) -> str:
+    """The text cut to MAX_BODY characters and MAX_LINES lines, whichever comes first."""
+    text = text[:MAX_BODY]
+    end = -1
+    for _ in range(MAX_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[: end + 1]
 
 
 def _part_bytes(part: email.message.Message) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mail.mime import MAX_BODY, MAX_HEADER, DecodedMessage, MessageError, read_message
+from mail.mime import MAX_BODY, MAX_HEADER, MAX_LINES, DecodedMessage, MessageError, read_message
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -383,3 +383,11 @@ def test_a_huge_part_cut_for_reading_keeps_its_danish_letters_whole() -> None:
     body = read_message(raw).body_text
     assert body.startswith("aæaæ") and len(body) == MAX_BODY
     assert "Ã" not in body
+
+
+def test_the_text_handed_on_has_at_most_max_lines_lines() -> None:
+    raw = _message(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n", b"linje\r\n" * 50_000
+    )
+    body = read_message(raw).body_text
+    assert body == "linje\n" * MAX_LINES
