@@ -76,6 +76,9 @@ MAX_HEADER = 16_384
 # What is handed on for understanding: far more than anyone writes by hand. The raw message
 # is kept whole; only the decoded text is cut.
 MAX_BODY = 256 * 1024
+MAX_HTML = 128 * 1024
+# And as many lines: trimming quotes and signatures looks at every line.
+MAX_LINES = 10_000
 _LATIN_FAMILY = frozenset({"ascii", "iso8859-1", "cp1252", "iso8859-15"})
 _FALLBACKS = ("utf-8", "cp1252")
 
@@ -352,11 +355,23 @@ def _walk(
     if plain is not None:
         body = plain
     elif html is not None:
-        # HTML to text costs seconds a megabyte: convert the first MAX_BODY of markup only.
-        body = html_to_text(html[:MAX_BODY])
+        # HTML to text costs seconds a megabyte: convert the start of the markup only (a
+        # reply's own words come first; the quoted thread below them is trimmed anyway).
+        body = html_to_text(html[:MAX_HTML])
     else:
         body = ""
-    return body[:MAX_BODY], attachments, reports
+    return _capped(body), attachments, reports
+
+
+def _capped(text: str) -> str:
+    """The text cut to MAX_BODY characters and MAX_LINES lines, whichever comes first."""
+    text = text[:MAX_BODY]
+    end = -1
+    for _ in range(MAX_LINES):
+        end = text.find("\n", end + 1)
+        if end < 0:
+            return text
+    return text[: end + 1]
 
 
 def _part_bytes(part: email.message.Message) -> bytes:
@@ -371,14 +386,34 @@ def _part_bytes(part: email.message.Message) -> bytes:
 
 def _part_text(part: email.message.Message) -> str:
     data = _part_bytes(part)
-    # Only the start of a huge part is read as text (4 bytes at most per character, and the
-    # markup of an HTML part); the raw message keeps the rest.
-    data = data[: MAX_BODY * 16]
+    # Only the start of a huge part is read as text (a character is 4 bytes at most); the raw
+    # message keeps the rest.
+    data = _head_of(data, MAX_BODY * 4)
     text = _decode_bytes(data, _charset(part)).replace("\r\n", "\n")
     if str(part.get_param("format", "") or "").lower() == "flowed":
         delsp = str(part.get_param("delsp", "") or "").lower() == "yes"
         text = _unflow(text, delsp=delsp)
     return text
+
+
+def _head_of(data: bytes, limit: int) -> bytes:
+    """The first limit bytes, without a UTF-8 character cut in two at the end.
+
+    Half a letter at the end would make the whole text fail as UTF-8 and be read as cp1252.
+    """
+    if len(data) <= limit:
+        return data
+    cut = data[:limit]
+    start = len(cut)
+    # Back to the first byte of the last character (continuation bytes are 10xxxxxx).
+    while start > max(0, len(cut) - 4) and cut[start - 1] & 0xC0 == 0x80:
+        start -= 1
+    if start and cut[start - 1] >= 0xC0:
+        lead = cut[start - 1]
+        size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+        if start - 1 + size > len(cut):
+            return cut[: start - 1]
+    return cut
 
 
 def _charset(part: email.message.Message) -> str | None:

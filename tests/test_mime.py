@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mail.mime import MAX_BODY, MAX_HEADER, DecodedMessage, MessageError, read_message
+from mail.mime import MAX_BODY, MAX_HEADER, MAX_LINES, DecodedMessage, MessageError, read_message
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -372,3 +372,22 @@ def test_the_text_handed_on_is_capped_and_a_long_flowed_paragraph_is_joined() ->
 def test_a_huge_header_is_read_only_to_its_cap() -> None:
     raw = _message("From: a@example.org\nSubject: " + "=?utf-8?q?=C3=A6?= " * 50_000 + "\n")
     assert 0 < len(read_message(raw).subject) <= MAX_HEADER
+
+
+def test_a_huge_part_cut_for_reading_keeps_its_danish_letters_whole() -> None:
+    raw = _message(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\n",
+        ("aæ" * 1_000_000).encode(),  # three bytes a pair: the cut falls inside an æ
+    )
+    body = read_message(raw).body_text
+    assert body.startswith("aæaæ") and len(body) == MAX_BODY
+    assert "Ã" not in body
+
+
+def test_the_text_handed_on_has_at_most_max_lines_lines() -> None:
+    raw = _message(
+        "From: a@example.org\nContent-Type: text/plain; charset=utf-8\n", b"linje\r\n" * 50_000
+    )
+    body = read_message(raw).body_text
+    assert body == "linje\n" * MAX_LINES

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mail.mime import MAX_BODY, MAX_HEADER, MessageError, read_message
+from mail.mime import MAX_BODY, MAX_HEADER, MAX_LINES, MessageError, read_message
 from mail.trim import trim_reply
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -43,6 +43,7 @@ def _read_and_trim(raw: bytes) -> None:
         assert "\r" not in value and "\n" not in value, value
     assert len(message.subject) <= MAX_HEADER
     assert len(message.body_text) <= MAX_BODY
+    assert message.body_text.count("\n") <= MAX_LINES
     # Lone surrogates would be refused by PostgreSQL and by every encoder after it.
     for text in (message.subject, message.from_name, message.body_text):
         text.encode("utf-8")
@@ -292,6 +293,7 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     ).encode(),
     "nesting 3000 deep": lambda: _nested(3000, _PLAIN + "Dybt nede\r\n"),
     "nesting 50 deep around 9 MB of short lines": lambda: _nested(50, _PLAIN + "a\r\n" * 3_000_000),
+    "9 MB of short lines": lambda: _multipart_of([_PLAIN + "a\r\n" * 3_000_000]).encode(),
     "NUL bytes": lambda: (
         _HEAD + "X-N: a\x00b\r\nContent-Type: text/plain\r\n\r\nHej\x00med\x00dig\r\n"
     ).encode(),
