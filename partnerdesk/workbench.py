@@ -51,7 +51,7 @@ def edit_from_args(
     if action == "add":
         title = " ".join(args).strip()
         if not title:
-            raise UsageError("edit_add_needs_title")
+            raise UsageError("edit_add_needs_title", action=said)
         return Edit(action="add", value=title)
     if action == "set":
         if len(args) < 3:
