@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from agenda.model import Group
-from agenda.reader import read_text
+from agenda.reader import points_to_document, read_text
 from agenda.reading import Channel, MessageKind, Reading
+from mail.documents import document_text, readable
 from mail.mime import MessageError, read_message
 from mail.trim import trim_reply
 
@@ -23,11 +24,23 @@ def parse_message(group: Group, raw: bytes, *, channel: Channel, sender: str | N
     found = group.contact_by_email(decoded.from_address)
     # A bounce comes from a mail server, whatever its From says.
     partner = None if kind is MessageKind.BOUNCE or found is None else found[0].slug
-    new_text = trim_reply(decoded.body_text) if kind is not MessageKind.BOUNCE else ""
+    new_text = (
+        trim_reply(decoded.body_text, subject=decoded.subject)
+        if kind is not MessageKind.BOUNCE
+        else ""
+    )
+    # Attached documents are read only when the sender points to them.
+    documents = (
+        {a.filename: document_text(a) for a in decoded.attachments if readable(a)}
+        if kind is MessageKind.REPLY and points_to_document(new_text)
+        else {}
+    )
     return read_text(
         new_text,
         group,
         partner=partner,
         kind=kind,
         attachments=tuple(a.filename for a in decoded.attachments),
+        subject=decoded.subject,
+        documents={name: text for name, text in documents.items() if text.strip()},
     )

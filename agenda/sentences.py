@@ -1,0 +1,121 @@
+"""Sentences and what each one does (greeting, request, formula, news ...), from the vocabularies.
+
+The splitter knows the abbreviations of the vocabulary files ("ca.", "pct.", "bl.a."), dates
+("8. december") and chat style ("hej kan vi?? de mangler"); a line break ends a sentence
+unless the line was wrapped mid-sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from agenda.lexicon import lexicon
+
+__all__ = ["ROLES", "Sentence", "roles_of", "split"]
+
+# Role names are the vocabulary lists they come from.
+ROLES = (
+    "greetings",
+    "signoffs",
+    "requests",
+    "formulas",
+    "background_markers",
+    "nothing",
+    "questions",
+    "promises",
+    "news",
+    "handovers",
+    "ball_stays",
+    "attachment_pointers",
+    "auto_reply",
+    "list_intros",
+)
+# A wrapped line is long; a line this short that ends without punctuation ends its sentence.
+_WRAP = 60
+# Clients wrap at 72-78 characters; a longer line was written as one.
+_WRAP_MAX = 80
+_END = re.compile(r"([.!?…]+|\s[–-]\s)")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence, the paragraph it stands in, and its roles."""
+
+    text: str
+    roles: frozenset[str]
+
+    def has(self, role: str) -> bool:
+        """Whether the sentence plays this role."""
+        return role in self.roles
+
+
+def _ends_here(text: str, end: int) -> bool:
+    """Whether the full stop(s) before `end` close a sentence."""
+    mark = text[end - 1]
+    rest = text[end:].lstrip()
+    if not rest:
+        return True
+    if mark in "?!…":
+        return True
+    word = _WORD_BEFORE.search(text[:end])
+    token = word.group(1).lower() if word else ""
+    if token in lexicon().abbreviations or re.fullmatch(r"(?:\w\.){2,}", token):
+        return False
+    # "8. december", "kl. 22.10", "1.-3. klasse": a number's full stop continues the sentence.
+    if re.fullmatch(r"\d{1,2}\.", token) and not rest[:1].isupper():
+        return False
+    return rest[:1].isupper() or rest[:1].isdigit() or not rest[:1].isalnum()
+
+
+def _split_line(line: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in re.finditer(r"[.!?…]+(?=\s|$)", line):
+        if _ends_here(line, m.end()):
+            piece = line[start : m.end()].strip()
+            if piece:
+                out.append(piece)
+            start = m.end()
+    tail = line[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def split(text: str) -> list[str]:
+    """The sentences of a block of text, in order."""
+    joined: list[str] = []
+    last = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        wrapped = (
+            joined
+            and _WRAP <= len(last) <= _WRAP_MAX
+            and last[-1:].isalnum()
+            and line[:1].islower()
+        )
+        if wrapped:
+            joined[-1] += " " + line
+        else:
+            joined.append(line)
+        last = line
+    return [s for line in joined for s in _split_line(line)]
+
+
+@lru_cache(maxsize=4096)
+def roles_of(sentence: str) -> frozenset[str]:
+    """Every role the vocabularies give this sentence."""
+    lex = lexicon()
+    found = {role for role in ROLES if role in lex.patterns and lex.has(role, sentence)}
+    if any(m.search(sentence) for m in lex.subject_markers):
+        found.add("requests")
+    if re.search(r"\d", sentence):
+        found.add("figures")
+    if "questions" in found and not sentence.rstrip().endswith("?"):
+        found.discard("questions")
+    return frozenset(found)

@@ -1,0 +1,113 @@
+"""Titles: the subject a sender names, a heading, or the subject line (see the corpus README).
+
+A title is never a greeting, a proposal formula or a sentence cut at a length: when no rule
+names the subject, the caller falls back to the subject line or the group's word for it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agenda.lexicon import lexicon
+from agenda.sentences import roles_of
+
+__all__ = ["clean_title", "head_of", "short_sentence", "subject_line", "subject_of"]
+
+# A subject longer than this is a clause, not a name for an agenda item.
+_MAX_WORDS = 16
+# "Mangel på industriteknikere – vi vil gerne ..." : the head before the dash is the title.
+_MAX_HEAD_WORDS = 9
+_CLAUSE_END = re.compile(r"(?:,\s|\s[–—-]\s|;|\?|!|\.(?:\s|$)|:\s|\()")
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+_PREFIX = re.compile(r"^\s*(?:(?P<p>[\w]{1,10})\s*(?:\[\d+\])?\s*:\s*)", re.UNICODE)
+_DECORATION = re.compile(r"^[^\w]+|[^\w)]+$")
+
+
+def clean_title(text: str) -> str:
+    """Strip emphasis, emoji and end punctuation; capitalise the first letter."""
+    title = " ".join(_DECORATION.sub("", text.strip()).split())
+    return title[:1].upper() + title[1:]
+
+
+def _subject(raw: str) -> str | None:
+    lex = lexicon()
+    text = raw.strip()
+    cut = _CLAUSE_END.search(text)
+    if cut:
+        text = text[: cut.start()]
+    stop = lex.subject_stop.search(text)
+    if stop:
+        text = text[: stop.start()]
+    text = lex.subject_leading.sub("", text.strip())
+    text = clean_title(text)
+    if not text or len(text.split()) > _MAX_WORDS:
+        return None
+    if lex.has("empty_subjects", text) and len(text.split()) <= 2:
+        return None
+    return text
+
+
+def subject_of(sentence: str) -> str | None:
+    """The subject a request names: "et punkt om X", "tage X op", "... for the meeting: X"."""
+    head, colon, after = sentence.partition(": ")
+    after = after.strip()
+    # After a colon, a lower-case noun phrase is the subject; a capital starts a new clause.
+    if colon and after[:1].islower() and "requests" in roles_of(head):
+        found = _subject(after)
+        if found:
+            return found
+    for marker in lexicon().subject_markers:
+        m = marker.search(sentence)
+        if m:
+            found = _subject(m.group("subject"))
+            if found:
+                return found
+    return None
+
+
+def head_of(text: str) -> str | None:
+    """A short heading before " – " or ": " that opens a paragraph, when it is no sentence."""
+    m = re.match(r"^(.+?)(?:\s[–—-]\s|:\s)", text.strip())
+    if m is None:
+        return None
+    head = m.group(1).strip()
+    if len(head.split()) > _MAX_HEAD_WORDS or head[-1:] in ".!?":
+        return None
+    roles = roles_of(head)
+    if roles & {"greetings", "requests", "formulas", "signoffs", "nothing", "list_intros"}:
+        return None
+    return clean_title(head) or None
+
+
+def short_sentence(sentence: str) -> str | None:
+    """A first sentence that is only a name ("Generationsskifte i de små virksomheder.")."""
+    words = sentence.split()
+    if not words or len(words) > _MAX_HEAD_WORDS - 1:
+        return None
+    if roles_of(sentence) - {"figures"}:
+        return None
+    return clean_title(sentence)
+
+
+def subject_line(subject: str) -> str | None:
+    """The mail's subject as a title, unless it only answers the call."""
+    lex = lexicon()
+    text = subject.strip()
+    replied = False
+    while True:
+        m = _PREFIX.match(text)
+        if m is None:
+            break
+        prefix = m.group("p").lower()
+        if prefix in lex.phrases.get("reply_prefixes", ()):
+            replied = True
+        elif prefix not in lex.phrases.get("forward_prefixes", ()):
+            break
+        text = text[m.end() :]
+    if replied or not text or lex.has("call_subject", text):
+        return None
+    # "Punkt til mødet 8. december: Mangel på svejsere" - the subject follows the colon.
+    head, colon, after = text.partition(": ")
+    if colon and roles_of(head) & {"requests", "list_intros"}:
+        text = after
+    return clean_title(text) or None

@@ -1,0 +1,135 @@
+"""Initiative updates: news on an initiative of the group, and who takes over the ball.
+
+Only sentences no proposal took are read. A paragraph naming an initiative (by code, or by
+its title with a status word) gives an update when it carries news: figures, a status word,
+a handover. A promise of later news or a mention in passing gives none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agenda.drafting import SentenceNote
+from agenda.initiatives import GroupIndex
+from agenda.lexicon import lexicon
+from agenda.model import Group
+from agenda.reading import InitiativeUpdate
+
+__all__ = ["UpdateReading", "read_updates"]
+
+_SKIP = frozenset({"promises", "auto_reply", "questions", "nothing", "list_intros"})
+# Courtesy is skipped unless news stands behind it ("Hej alle 👋 Kort nyt om I-5: ...").
+_COURTESY = frozenset({"greetings", "signoffs"})
+_SUBSTANCE = frozenset({"news", "figures", "handovers"})
+_NEWS = frozenset({"news", "ball_stays", "handovers"})
+# A handover phrase ending in one of these names the new owner after it ("bolden går til X").
+_TOWARDS = ("til", "to")
+
+
+@dataclass
+class UpdateReading:
+    """The updates found and how each initiative was recognised."""
+
+    updates: list[InitiativeUpdate] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _news(note: SentenceNote, index: GroupIndex) -> bool:
+    if note.roles & _NEWS:
+        return True
+    return any(ch.isdigit() for ch in index.without_codes(note.text))
+
+
+def _paragraphs(notes: list[SentenceNote]) -> list[list[SentenceNote]]:
+    out: dict[int, list[SentenceNote]] = {}
+    for note in notes:
+        out.setdefault(note.paragraph, []).append(note)
+    return list(out.values())
+
+
+def read_updates(
+    notes: list[SentenceNote], group: Group, index: GroupIndex, partner: str | None
+) -> UpdateReading:
+    """The updates in the sentences that no proposal took."""
+    status: dict[str, list[str]] = {}
+    how: dict[str, str] = {}
+    last: str | None = None
+    for paragraph in _paragraphs(notes):
+        free = [
+            n
+            for n in paragraph
+            if not n.used
+            and not n.roles & _SKIP
+            and not (n.roles & _COURTESY and not n.roles & _SUBSTANCE)
+        ]
+        if not free:
+            continue
+        codes: list[str] = []
+        for note in free:
+            codes.extend(c for c in index.codes_in(note.text) if c not in codes)
+        named = "code"
+        if not codes:
+            titled = next((index.titled_in(n.text) for n in free if "news" in n.roles), None)
+            codes, named = ([titled], "title") if titled else ([], "")
+        news = any(_news(n, index) for n in free)
+        text = " ".join(n.text for n in free)
+        if codes and news:
+            for code in codes:
+                status.setdefault(code, []).append(text)
+                how.setdefault(code, named)
+            last = codes[-1]
+        elif not codes and last is not None and news:
+            # "Der er lige nu 23 voksenlærlinge i gang": more news on the initiative above.
+            status[last].append(text)
+        elif codes:
+            last = None
+    owners = _handovers(notes, group, index, partner, status)
+    result = UpdateReading()
+    for code, pieces in status.items():
+        if group.initiative(code) is None:
+            continue
+        result.updates.append(
+            InitiativeUpdate(initiative=code, status="\n".join(pieces), owner=owners.get(code))
+        )
+        result.reasons.append(f"update {code}: initiative named by {how.get(code, 'handover')}")
+        if code in owners:
+            result.reasons.append(f"update {code}: the ball moves to {owners[code]}")
+    return result
+
+
+def _handovers(
+    notes: list[SentenceNote],
+    group: Group,
+    index: GroupIndex,
+    partner: str | None,
+    status: dict[str, list[str]],
+) -> dict[str, str]:
+    """Who takes over the ball, from every sentence that says so."""
+    lex = lexicon()
+    owners: dict[str, str] = {}
+    for note in notes:
+        if note.used or "handovers" not in note.roles or "ball_stays" in note.roles:
+            continue
+        verb = lex.find("handovers", note.text)
+        if verb is None:
+            continue
+        codes = index.codes_in(note.text)
+        titled = index.titled_in(note.text)
+        code = codes[0] if codes else titled
+        if code is None and len(status) == 1:
+            code = next(iter(status))
+        if code is None and partner is not None and len(index.owned.get(partner, ())) == 1:
+            # "indsatsen" from its owner: the one initiative the sender has the ball on.
+            code = index.owned[partner][0]
+        initiative = group.initiative(code or "")
+        if initiative is None:
+            continue
+        phrase = verb.group(0).lower()
+        named = index.partner_named(phrase) or index.partner_named(
+            note.text, at=verb.start(), after=phrase.endswith(_TOWARDS)
+        )
+        if named is None or named == initiative.owner:
+            continue
+        owners[initiative.code] = named
+        status.setdefault(initiative.code, [note.text])
+    return owners
