@@ -71,8 +71,8 @@ _SECTION = _section_pattern()
 _MONTHS = frozenset(m.lower() for m in lexicon().phrases.get("months", ()))
 
 
-def _marker(line: str) -> tuple[str, str] | None:
-    """(style, text) when a line opens a list item."""
+def _marker(line: str, styles: list[str]) -> tuple[str, str] | None:
+    """(style, text) when a line opens a list item; `styles` are those seen so far."""
     m = _BULLET.match(line)
     if m:
         return "bullet", m.group(2)
@@ -84,8 +84,8 @@ def _marker(line: str) -> tuple[str, str] | None:
             return None
         return "digit", m.group(3)
     m = _ROMAN.match(line)
-    # A lone "i." is more often the letter than the numeral.
-    if m is not None and (m.group(2) == ")" or m.group(1).lower() != "i"):
+    # "i." and "v." are letters inside a lettered list, numerals anywhere else.
+    if m is not None and not (len(m.group(1)) == 1 and "alpha" in styles):
         return "roman", m.group(3)
     m = _ALPHA.match(line)
     # "A. P. Møller" is a name; "a." and "A)" are markers.
@@ -134,7 +134,7 @@ def blocks(text: str) -> list[Block]:
                 current, kind, style = [], BlockKind.PARAGRAPH, ""
                 out.append(Block(BlockKind.SECTION, (line.strip(),), "", paragraph))
                 continue
-            marked = _marker(line)
+            marked = _marker(line, styles)
             if marked:
                 found, content = marked
                 if found not in styles:
@@ -144,7 +144,7 @@ def blocks(text: str) -> list[Block]:
                     current, kind, style = [content], BlockKind.ITEM, found
                 else:
                     # A sub-item belongs to the item it stands under.
-                    current.append(line.strip())
+                    current.append(content)
                 continue
             heading = _heading(line)
             if heading is not None:

@@ -197,6 +197,8 @@ class _Pass:
         # "Hej alle 👋 Kort nyt om I-5: 14 deltagere" is news behind a greeting.
         if roles & _ASIDE and not roles & _SUBSTANCE:
             return
+        if "list_intros" in roles and text.rstrip().endswith(":") and not ask:
+            return  # "Vi har tre forslag:" introduces; it is no part of one
         if "questions" in roles and not ask:
             out.question = True
             return
@@ -306,7 +308,7 @@ class _Pass:
             self.prose(text, first_in_paragraph=True)
             return
         title, body = item_title(block)
-        draft = self.new_draft(title, "heading" if title else "")
+        draft = self.new_draft(title, "heading" if title else "", bare=True)
         # A heading alone on its line takes the paragraphs below; an item ends with its own.
         draft.closes_with_paragraph = bool(body.strip()) or block.kind is BlockKind.ITEM
         self.item_mode = True

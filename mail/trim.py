@@ -436,6 +436,8 @@ def _signature_like(text: str) -> bool:
 
 
 def _is_closing(text: str, *, has_tail: bool) -> bool:
+    # A bold sign-off ("*Med venlig hilsen*", from HTML or Gmail) is still a sign-off.
+    text = text.strip("*_ ")
     strong = STRONG_CLOSING.match(text)
     if strong is not None:
         return _name_or_nothing(strong.group("rest"), allow_closing=True)
