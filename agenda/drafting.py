@@ -8,6 +8,7 @@ promises or practical questions are left out of proposals (the updates reader ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from agenda.blocks import Block, BlockKind, blocks
@@ -247,7 +248,7 @@ class _Pass:
         codes = self.index.codes_in(note.text)
         if codes:
             # The code's own digits are no figures.
-            figures = any(ch.isdigit() for ch in self.index.without_codes(note.text))
+            figures = re.search(r"\d", self.index.without_codes(note.text)) is not None
             return figures or bool(roles & {"news", "ball_stays", "requests"})
         if asks or (self.live() is not None and self.item_mode):
             return False

@@ -7,8 +7,8 @@ telling words of a title matched loosely ("praktikplads-indsatsen", "karriere me
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from rapidfuzz import fuzz
@@ -25,6 +25,7 @@ _FUZZY = 86
 _CODE_SHAPE = re.compile(r"^([A-Za-z]+)\s*[-–]?\s*(\d+)$")
 _ANY_CODE = re.compile(r"(?<![\w-])([A-Za-z]{1,4})\s?[-–]\s?(\d{1,3})(?![\d\w])")
 _WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,15 @@ class GroupIndex:
     prefixes: dict[str, tuple[str, int]]
     literal: re.Pattern[str] | None
     titles: tuple[_Title, ...]
-    aliases: tuple[tuple[str, str], ...]
+    aliases: tuple[tuple[str, str, re.Pattern[str]], ...]
     owned: dict[str, tuple[str, ...]]
+    # Texts already matched against the titles (sentences recur across passes).
+    seen: dict[str, str | None] = field(default_factory=dict, compare=False)
 
     def codes_in(self, text: str) -> list[str]:
         """Initiative codes the text names, in order, by any spelling of their shape."""
+        if self.literal is None and _DIGIT.search(text) is None:
+            return []
         found: list[str] = []
         for m in _ANY_CODE.finditer(text):
             prefix, number = m.group(1).upper(), int(m.group(2))
@@ -63,25 +68,36 @@ class GroupIndex:
 
     def titled_in(self, text: str) -> str | None:
         """The initiative whose title the text names without its code, if one clearly."""
+        if text in self.seen:
+            return self.seen[text]
         words = [w.lower() for w in _WORD.findall(text)]
         # "karriere messen": a compound split in two is also tried joined.
         tokens = set(words) | {a + b for a, b in pairwise(words)}
+        by_start: dict[str, list[str]] = {}
+        for token in tokens:
+            by_start.setdefault(token[:2], []).append(token)
         best: tuple[float, str] | None = None
         for title in self.titles:
-            hit = [k for k in title.keywords if _matches(k, tokens)]
+            hit = [k for k in title.keywords if _matches(k, by_start.get(k[:2], ()))]
             share = sum(map(len, hit)) / max(1, sum(map(len, title.keywords)))
-            if title.anchors & set(hit) or share >= _TITLE_SHARE:
-                score = share + (1.0 if title.anchors & set(hit) else 0.0)
+            anchored = bool(title.anchors.intersection(hit))
+            if anchored or share >= _TITLE_SHARE:
+                score = share + (1.0 if anchored else 0.0)
                 if best is None or score > best[0]:
                     best = (score, title.code)
-        return best[1] if best else None
+        found = best[1] if best else None
+        if len(self.seen) < _SEEN:
+            self.seen[text] = found
+        return found
 
     def partner_named(self, text: str, *, at: int | None = None, after: bool = False) -> str | None:
         """The partner a text names; with `at`, the one named nearest before (or after) it."""
         low = text.lower()
         best: tuple[int, str] | None = None
-        for slug, name in self.aliases:
-            for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", low):
+        for slug, name, pattern in self.aliases:
+            if name not in low:
+                continue
+            for m in pattern.finditer(low):
                 if at is None:
                     return slug
                 distance = m.start() - at if after else at - m.end()
@@ -90,21 +106,22 @@ class GroupIndex:
         return best[1] if best else None
 
 
-def _matches(keyword: str, tokens: set[str]) -> bool:
+def _matches(keyword: str, tokens: Iterable[str]) -> bool:
+    """Whether a word of the text is the keyword, inflected or misspelt."""
     stem = keyword[: max(_MIN_KEYWORD, len(keyword) - 3)]
     for token in tokens:
         if token.startswith(stem):
             return True
         if (
             len(token) >= _MIN_KEYWORD
-            and token[:2] == keyword[:2]
+            and abs(len(token) - len(keyword)) <= 4
             and fuzz.ratio(token[: len(keyword)], keyword) >= _FUZZY
         ):
             return True
     return False
 
 
-def _aliases(group: Group) -> tuple[tuple[str, str], ...]:
+def _aliases(group: Group) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
     """Ways a partner is named: short name, slug, a distinctive first word, its contacts."""
     firsts: dict[str, int] = {}
     people: dict[str, int] = {}
@@ -128,12 +145,34 @@ def _aliases(group: Group) -> tuple[tuple[str, str], ...]:
                 names.add(given)
         found.extend((partner.slug, n) for n in names if n)
     # Longer names first, so "Dansk Byggeri" wins over a shorter alias inside it.
-    return tuple(sorted(found, key=lambda p: len(p[1]), reverse=True))
+    return tuple(
+        (slug, name, re.compile(rf"(?<!\w){re.escape(name)}(?!\w)"))
+        for slug, name in sorted(found, key=lambda p: len(p[1]), reverse=True)
+    )
 
 
-@lru_cache(maxsize=16)
+_INDEXES: dict[int, tuple[Group, GroupIndex]] = {}
+# Matched texts kept per group; beyond this the cache stops growing.
+_SEEN = 4096
+
+
 def index_for(group: Group) -> GroupIndex:
-    """The matching index of a group, built once per group."""
+    """The matching index of a group, built once per group object."""
+    # Keyed by identity: hashing a large group on every message costs more than reading it.
+    kept = _INDEXES.get(id(group))
+    if kept is not None and kept[0] is group:
+        return kept[1]
+    if len(_INDEXES) > _MAX_GROUPS:
+        _INDEXES.clear()
+    index = _build(group)
+    _INDEXES[id(group)] = (group, index)
+    return index
+
+
+_MAX_GROUPS = 64
+
+
+def _build(group: Group) -> GroupIndex:
     prefixes: dict[str, tuple[str, int]] = {}
     literal: list[str] = []
     for initiative in group.initiatives:

@@ -42,6 +42,8 @@ def _field(label: str) -> str:
 
 def _inline(text: str, first: str | None) -> list[Segment]:
     """Split a line's text at inline labels; `first` is the field of its opening run."""
+    if ":" not in text:
+        return [Segment(first, text.strip())]
     out: list[Segment] = []
     field, start = first, 0
     for m in _INLINE.finditer(text):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 
 from agenda.drafting import Draft, Drafting, draft_text
 from agenda.initiatives import GroupIndex, index_for
@@ -45,11 +46,15 @@ def points_to_document(text: str) -> bool:
     return lexicon().has("attachment_pointers", text)
 
 
+@cache
+def _sdg_pattern() -> re.Pattern[str]:
+    words = sorted(lexicon().phrases.get("sdg_words", ()), key=len, reverse=True)
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<!\w)(?:{alternatives})\s*(\d{{1,2}})(?!\d)", re.IGNORECASE)
+
+
 def _sdgs(text: str) -> tuple[int, ...]:
-    words = "|".join(
-        re.escape(w) for w in sorted(lexicon().phrases.get("sdg_words", ()), key=len, reverse=True)
-    )
-    found = re.findall(rf"(?<!\w)(?:{words})\s*(\d{{1,2}})(?!\d)", text, re.IGNORECASE)
+    found = _sdg_pattern().findall(text) if re.search(r"\d", text) else []
     return tuple(sorted({int(x) for x in found if 1 <= int(x) <= 17}))
 
 
@@ -93,11 +98,23 @@ def _fill(base: Proposal, other: Proposal, *, from_document: bool) -> Proposal:
     )
 
 
+def _needs_document(reads: list[_Read]) -> bool:
+    """Whether the text leaves out something an attached proposal could give."""
+    if len(reads) > 1:
+        return False
+    if not reads:
+        return True
+    p = reads[0].proposal
+    return not (reads[0].source and p.background and p.recommendation and p.description)
+
+
 def _with_documents(
     reads: list[_Read], documents: Mapping[str, str], index: GroupIndex
 ) -> tuple[list[_Read], list[str]]:
     """Proposals completed from attached documents the text points to."""
-    found = [r for body in documents.values() for r in _reads(draft_text(body, index))]
+    found = [
+        r for body in documents.values() if body.strip() for r in _reads(draft_text(body, index))
+    ]
     found = [r for r in found if r.proposal.title or r.proposal.recommendation]
     if not found:
         return reads, []
@@ -189,7 +206,7 @@ def read_text(
     drafting = draft_text(text, index)
     reads = _reads(drafting)
     reasons: list[str] = []
-    if documents and points_to_document(text):
+    if documents and _needs_document(reads) and points_to_document(text):
         reads, why = _with_documents(reads, documents, index)
         reasons.extend(why)
     updates = read_updates(drafting.notes, group, index, partner)

@@ -111,8 +111,8 @@ def split(text: str) -> list[str]:
 def roles_of(sentence: str) -> frozenset[str]:
     """Every role the vocabularies give this sentence."""
     lex = lexicon()
-    found = {role for role in ROLES if role in lex.patterns and lex.has(role, sentence)}
-    if any(m.search(sentence) for m in lex.subject_markers):
+    found = {role for role in ROLES if lex.has(role, sentence)}
+    if lex.has("subject_markers", sentence):
         found.add("requests")
     if re.search(r"\d", sentence):
         found.add("figures")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from agenda.lexicon import lexicon
+from agenda.lexicon import lexicon, words_of
 from agenda.sentences import roles_of
 
 __all__ = ["clean_title", "head_of", "short_sentence", "subject_line", "subject_of"]
@@ -56,8 +56,12 @@ def subject_of(sentence: str) -> str | None:
         found = _subject(after)
         if found:
             return found
-    for marker in lexicon().subject_markers:
-        m = marker.search(sentence)
+    lex = lexicon()
+    if not lex.has("subject_markers", sentence):
+        return None
+    words = words_of(sentence)
+    for first, marker in lex.subject_markers:
+        m = marker.search(sentence) if first in words else None
         if m:
             found = _subject(m.group("subject"))
             if found:

@@ -7,6 +7,7 @@ a handover. A promise of later news or a mention in passing gives none.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from agenda.drafting import SentenceNote
@@ -37,7 +38,7 @@ class UpdateReading:
 def _news(note: SentenceNote, index: GroupIndex) -> bool:
     if note.roles & _NEWS:
         return True
-    return any(ch.isdigit() for ch in index.without_codes(note.text))
+    return re.search(r"\d", index.without_codes(note.text)) is not None
 
 
 def _paragraphs(notes: list[SentenceNote]) -> list[list[SentenceNote]]:

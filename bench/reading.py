@@ -94,7 +94,11 @@ def main() -> None:
     ns = parser.parse_args()
     corpus = Path(ns.corpus)
     group = load_group(corpus / "group.toml")
-    emails = [p.read_bytes() for p in sorted((corpus / "replies").glob("*.eml"))]
+    emails = [
+        p.read_bytes()
+        for folder in ("replies", "replies-2")
+        for p in sorted((corpus / folder).glob("*.eml"))
+    ]
     trim_files = sorted((corpus / "trimming").glob("*/cases/*.input.txt"))
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in trim_files]
     if not emails or not texts:

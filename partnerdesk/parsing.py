@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from agenda.model import Group
 from agenda.reader import points_to_document, read_text
 from agenda.reading import Channel, MessageKind, Reading
 from mail.documents import document_text, readable
-from mail.mime import MessageError, read_message
+from mail.mime import Attachment, MessageError, read_message
 from mail.trim import trim_reply
+
+
+class _Documents(Mapping[str, str]):
+    """Attached documents' text, read on first use (a PDF costs more than the whole mail)."""
+
+    def __init__(self, files: list[Attachment]) -> None:
+        self._files = {a.filename: a for a in files}
+        self._text: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._text:
+            self._text[name] = document_text(self._files[name])
+        return self._text[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 def parse_message(group: Group, raw: bytes, *, channel: Channel, sender: str | None) -> Reading:
@@ -30,11 +51,8 @@ def parse_message(group: Group, raw: bytes, *, channel: Channel, sender: str | N
         else ""
     )
     # Attached documents are read only when the sender points to them.
-    documents = (
-        {a.filename: document_text(a) for a in decoded.attachments if readable(a)}
-        if kind is MessageKind.REPLY and points_to_document(new_text)
-        else {}
-    )
+    files = [a for a in decoded.attachments if readable(a)]
+    pointed = bool(files) and kind is MessageKind.REPLY and points_to_document(new_text)
     return read_text(
         new_text,
         group,
@@ -42,5 +60,5 @@ def parse_message(group: Group, raw: bytes, *, channel: Channel, sender: str | N
         kind=kind,
         attachments=tuple(a.filename for a in decoded.attachments),
         subject=decoded.subject,
-        documents={name: text for name, text in documents.items() if text.strip()},
+        documents=_Documents(files) if pointed else None,
     )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
-__all__ = ["FIELDS", "Lexicon", "lexicon", "phrase_pattern"]
+__all__ = ["FIELDS", "Lexicon", "lexicon", "phrase_pattern", "words_of"]
 
 # The fields a label can name, in the order a template lists them.
 FIELDS = ("title", "background", "recommendation", "description", "attachments")
@@ -21,6 +21,7 @@ _GAP_WORDS = 3
 _GAP = "…"
 # "{}" in a subject marker: where the subject stands.
 _SLOT = "{}"
+_WORD = re.compile(r"\w+")
 
 
 def phrase_pattern(phrase: str, *, capture: bool = True) -> str:
@@ -44,6 +45,17 @@ def phrase_pattern(phrase: str, *, capture: bool = True) -> str:
     return head + body + tail
 
 
+@lru_cache(maxsize=8192)
+def words_of(text: str) -> frozenset[str]:
+    """The lower-case words of a text."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def _first_word(phrase: str) -> str:
+    found = _WORD.findall(phrase.lower())
+    return found[0] if found else ""
+
+
 def _alternation(phrases: list[str], *, anchored: bool = False) -> re.Pattern[str]:
     ordered = sorted(set(phrases), key=len, reverse=True)
     if not ordered:
@@ -62,16 +74,20 @@ class Lexicon:
     abbreviations: frozenset[str]
     phrases: dict[str, tuple[str, ...]]
     patterns: dict[str, re.Pattern[str]]
-    subject_markers: tuple[re.Pattern[str], ...]
+    subject_markers: tuple[tuple[str, re.Pattern[str]], ...]
     subject_stop: re.Pattern[str]
     subject_leading: re.Pattern[str]
+    # The first word of every phrase of a list: a text holding none of them is not searched.
+    firsts: dict[str, frozenset[str]]
 
     def has(self, role: str, text: str) -> bool:
         """Whether a phrase of this list stands in the text."""
-        return self.patterns[role].search(text) is not None
+        return self.find(role, text) is not None
 
     def find(self, role: str, text: str) -> re.Match[str] | None:
         """The first phrase of this list in the text."""
+        if self.firsts[role].isdisjoint(words_of(text)):
+            return None
         return self.patterns[role].search(text)
 
     def fallback_title(self, language: str) -> str:
@@ -108,7 +124,7 @@ def lexicon() -> Lexicon:
         name: _alternation(words, anchored=name in _ANCHORED) for name, words in phrases.items()
     }
     markers = tuple(
-        re.compile(phrase_pattern(p), re.IGNORECASE)
+        (_first_word(p), re.compile(phrase_pattern(p), re.IGNORECASE))
         for p in sorted(phrases.get("subject_markers", []), key=len, reverse=True)
     )
     stops = sorted(phrases.get("subject_stops", []), key=len, reverse=True)
@@ -119,7 +135,9 @@ def lexicon() -> Lexicon:
     lead = re.compile(
         r"^(?:(?:" + "|".join(phrase_pattern(w) for w in leading) + r")\s+)+", re.IGNORECASE
     )
+    firsts = {name: frozenset(_first_word(w) for w in words) for name, words in phrases.items()}
     return Lexicon(
+        firsts=firsts,
         labels=labels,
         fallback_titles=fallback,
         abbreviations=frozenset(abbreviations),
