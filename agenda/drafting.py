@@ -94,6 +94,8 @@ class _Pass:
         self.update_mode = False
         self.item_mode = False
         self.pending: list[SentenceNote] = []
+        # The last sentence asked for an item and ended with a colon: a name may follow.
+        self.after_colon = False
 
     # -- drafts ------------------------------------------------------------------------
 
@@ -139,8 +141,8 @@ class _Pass:
             else:
                 self.new_draft(value or None, "label")
             assert self.current is not None
+            # A title alone ("Emne: X") takes the prose below it; fields close the proposal.
             self.current.labelled.setdefault("title", [])
-            self.current.closes_with_paragraph = True
         else:
             draft = self.live()
             # A field given twice starts the next proposal ("Bilag" may repeat).
@@ -212,6 +214,13 @@ class _Pass:
         if self.update_mode and not ask:
             return
         draft = self.live()
+        announced_title = self.after_colon
+        self.after_colon = text.rstrip().endswith(":") and bool(ask)
+        if announced_title and draft is not None and draft.open_for_title and short_heading(text):
+            # "Punkt til dagsordenen:" then "Grøn omstilling i landbruget" on the next line.
+            draft.title, draft.title_source = clean_title(text), "heading"
+            note.used = True
+            return
         if (
             first
             and draft is not None

@@ -22,6 +22,8 @@ _MIN_KEYWORD = 6
 # Share of an initiative's telling words (by length) a text must hold without naming its code.
 _TITLE_SHARE = 0.4
 _FUZZY = 86
+# A word of the success criteria this long is a compound that names the initiative.
+_CRITERIA_ANCHOR = 12
 _CODE_SHAPE = re.compile(r"^([A-Za-z]+)\s*[-–]?\s*(\d+)$")
 _ANY_CODE = re.compile(r"(?<![\w-])([A-Za-z]{1,4})\s?[-–]\s?(\d{1,3})(?![\d\w])")
 _WORD = re.compile(r"\w+")
@@ -79,6 +81,11 @@ class GroupIndex:
         best: tuple[float, str] | None = None
         for title in self.titles:
             hit = [k for k in title.keywords if _matches(k, by_start.get(k[:2], ()))]
+            hit += [
+                k
+                for k in title.anchors - set(title.keywords)
+                if _matches(k, by_start.get(k[:2], ()))
+            ]
             share = sum(map(len, hit)) / max(1, sum(map(len, title.keywords)))
             anchored = bool(title.anchors.intersection(hit))
             if anchored or share >= _TITLE_SHARE:
@@ -172,6 +179,10 @@ def index_for(group: Group) -> GroupIndex:
 _MAX_GROUPS = 64
 
 
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(w.lower() for w in _WORD.findall(text) if len(w) >= _MIN_KEYWORD))
+
+
 def _build(group: Group) -> GroupIndex:
     prefixes: dict[str, tuple[str, int]] = {}
     literal: list[str] = []
@@ -182,22 +193,22 @@ def _build(group: Group) -> GroupIndex:
         else:
             literal.append(re.escape(initiative.code))
     counts: dict[str, int] = {}
-    per: list[tuple[str, tuple[str, ...]]] = []
+    per: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
     for initiative in group.initiatives:
-        words = tuple(
-            dict.fromkeys(
-                w.lower() for w in _WORD.findall(initiative.title) if len(w) >= _MIN_KEYWORD
-            )
-        )
-        per.append((initiative.code, words))
-        for w in words:
+        title = _keywords(initiative.title)
+        criteria = _keywords(initiative.success_criteria)
+        per.append((initiative.code, title, criteria))
+        for w in set(title) | set(criteria):
             counts[w] = counts.get(w, 0) + 1
     titles: list[_Title] = []
-    for code, words in per:
-        own = tuple(w for w in words if counts[w] == 1)
+    for code, title, criteria in per:
+        # A word two initiatives share ("virksomheder") tells neither apart.
+        own = tuple(w for w in title if counts[w] == 1)
         longest = max(map(len, own), default=0)
-        anchors = frozenset(w for w in own if len(w) == longest)
-        titles.append(_Title(code, own, anchors))
+        anchors = {w for w in own if len(w) == longest}
+        # Long compounds of the success criteria ("rummelighedsnetværket") name it too.
+        anchors |= {w for w in criteria if counts[w] == 1 and len(w) >= _CRITERIA_ANCHOR}
+        titles.append(_Title(code, own, frozenset(anchors)))
     owned: dict[str, tuple[str, ...]] = {}
     for initiative in group.initiatives:
         owned[initiative.owner] = (*owned.get(initiative.owner, ()), initiative.code)

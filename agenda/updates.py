@@ -18,9 +18,10 @@ from agenda.reading import InitiativeUpdate
 
 __all__ = ["UpdateReading", "read_updates"]
 
-_SKIP = frozenset({"promises", "auto_reply", "questions", "nothing", "list_intros"})
-# Courtesy is skipped unless news stands behind it ("Hej alle 👋 Kort nyt om I-5: ...").
-_COURTESY = frozenset({"greetings", "signoffs"})
+_SKIP = frozenset({"promises", "auto_reply", "questions", "list_intros"})
+# Courtesy (and "nothing from us") is skipped unless news stands behind it
+# ("Hej alle 👋 Kort nyt om I-5: ...", "Ingen punkter, men status på I-5: 31 ledige ...").
+_COURTESY = frozenset({"greetings", "signoffs", "nothing"})
 _SUBSTANCE = frozenset({"news", "figures", "handovers"})
 _NEWS = frozenset({"news", "ball_stays", "handovers"})
 # A handover phrase ending in one of these names the new owner after it ("bolden går til X").
@@ -81,9 +82,11 @@ def read_updates(
             last = codes[-1]
         elif not codes and last is not None and news:
             # "Der er lige nu 23 voksenlærlinge i gang": more news on the initiative above.
-            status[last].append(text)
+            status.setdefault(last, []).append(text)
+            how.setdefault(last, "code")
         elif codes:
-            last = None
+            # "Her er tallene for I-7:" heads the news below it; a mere mention heads nothing.
+            last = codes[-1] if text.rstrip().endswith(":") else None
     owners = _handovers(notes, group, index, partner, status)
     result = UpdateReading()
     for code, pieces in status.items():

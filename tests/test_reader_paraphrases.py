@@ -320,3 +320,48 @@ def test_every_reading_says_why(group: Group) -> None:
     reading = read_text("Titel: Natbusser\nIndstilling: At vi spørger.", group, partner="lo")
     assert reading.confidence == 1.0
     assert reading.reasons == ("proposal 1: title from label",)
+
+
+def test_a_name_on_the_line_after_an_announcing_colon_is_the_title(group: Group) -> None:
+    text = (
+        "Punkt til dagsordenen:\nGrøn omstilling i landbruget\n\n"
+        "Baggrund: Udledningen skal ned med 30 pct.\nForslag: At vi inviterer en oplægsholder."
+    )
+    (p,) = read_text(text, group, partner="business-djursland").proposals
+    assert p.title == "Grøn omstilling i landbruget"
+    assert p.background == "Udledningen skal ned med 30 pct."
+
+
+def test_a_title_label_in_its_own_paragraph_takes_the_prose_below(group: Group) -> None:
+    text = (
+        "Emne: Brobygning for 9. klasser\n\n"
+        "Vi foreslår, at alle 9. klasser får en uges brobygning.\n\n"
+        "Baggrunden er, at søgningen er faldet to år i træk."
+    )
+    (p,) = read_text(text, group, partner="viden-djurs").proposals
+    assert p.title == "Brobygning for 9. klasser"
+    assert p.recommendation is not None and "brobygning" in p.recommendation
+    assert p.background is not None and "faldet" in p.background
+
+
+def test_no_items_but_news_gives_nothing_to_add_and_the_update(group: Group) -> None:
+    text = (
+        "Vi har desværre ingen input til dagsordenen, men her er en kort status på "
+        "branchesporet: 31 ledige er nu i gang."
+    )
+    reading = read_text(text, group, partner="horesta")
+    assert reading.nothing_to_add and reading.proposals == ()
+    (u,) = reading.updates
+    assert u.initiative == "I-5" and "31 ledige" in u.status
+
+
+def test_an_initiative_named_by_its_success_criteria_is_found(group: Group) -> None:
+    text = "Kort status på rummelighedsnetværket: vi har nu 24 virksomheder med."
+    (u,) = read_text(text, group, partner="dh").updates
+    assert u.initiative == "I-4"
+
+
+def test_a_heading_naming_an_initiative_gives_the_news_below_to_it(group: Group) -> None:
+    text = "Her er de nye tal for I-7:\n\n- 50 virksomheder\n- 700 unge"
+    (u,) = read_text(text, group, partner="viden-djurs").updates
+    assert u.initiative == "I-7" and "700 unge" in u.status
