@@ -216,7 +216,8 @@ class _Pass:
         draft = self.live()
         announced_title = self.after_colon
         self.after_colon = text.rstrip().endswith(":") and bool(ask)
-        if announced_title and draft is not None and draft.open_for_title and short_heading(text):
+        named = short_heading(text) or short_sentence(text) is not None
+        if announced_title and draft is not None and draft.open_for_title and named:
             # "Punkt til dagsordenen:" then "Grøn omstilling i landbruget" on the next line.
             draft.title, draft.title_source = clean_title(text), "heading"
             note.used = True

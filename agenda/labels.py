@@ -36,6 +36,17 @@ _INLINE = re.compile(
 )
 
 
+def _sections() -> str:
+    return "|".join(re.escape(w) for w in lexicon().phrases.get("sections", ()))
+
+
+# "Forslag 1: Fælles jobmesse", "Item 2 – New campus": a numbered section with its title.
+_NUMBERED_TITLE = re.compile(
+    rf"^[^\w]*(?:{_sections()})\s*(?:nr\.?\s*)?\d{{1,2}}\s*(?::|\s[–-])\s*(?P<rest>\S.*)$",
+    re.IGNORECASE,
+)
+
+
 def _field(label: str) -> str:
     return lexicon().labels[" ".join(label.lower().split())]
 
@@ -66,6 +77,10 @@ def segments(block: Block) -> list[Segment]:
             return [Segment(_field(label), value, alone=not value)]
     out: list[Segment] = []
     for line in block.lines:
+        numbered = _NUMBERED_TITLE.match(line)
+        if numbered:
+            out.append(Segment("title", numbered.group("rest").strip()))
+            continue
         m = _AT_START.match(line)
         if m is None:
             out.extend(_inline(line, None))

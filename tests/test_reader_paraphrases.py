@@ -365,3 +365,25 @@ def test_a_heading_naming_an_initiative_gives_the_news_below_to_it(group: Group)
     text = "Her er de nye tal for I-7:\n\n- 50 virksomheder\n- 700 unge"
     (u,) = read_text(text, group, partner="viden-djurs").updates
     assert u.initiative == "I-7" and "700 unge" in u.status
+
+
+def test_numbered_section_headings_carry_their_titles(group: Group) -> None:
+    text = (
+        "Forslag 1: Fælles jobmesse\nBaggrund: 200 ledige stillinger.\nIndstilling: At vi "
+        "holder en jobmesse.\n\nForslag 2: Cykelsti til havnen\nBaggrund: Mange cykler.\n"
+        "Indstilling: At kommunen bygger en sti."
+    )
+    reading = read_text(text, group, partner="erhverv-grenaa")
+    assert [p.title for p in reading.proposals] == ["Fælles jobmesse", "Cykelsti til havnen"]
+    assert reading.confidence == 1.0
+
+
+def test_an_announced_single_item_is_named_by_the_short_sentence_below(group: Group) -> None:
+    text = (
+        "Vi har et enkelt punkt, som vi gerne vil have behandlet:\n\n"
+        "Mangel på pædagoger i dagtilbud. Kommunen mangler 25 pædagoger. Vi indstiller, at "
+        "gruppen drøfter en fælles rekrutteringsindsats."
+    )
+    (p,) = read_text(text, group, partner="forvaltningen").proposals
+    assert p.title == "Mangel på pædagoger i dagtilbud"
+    assert p.background == "Kommunen mangler 25 pædagoger."
