@@ -114,6 +114,8 @@ def roles_of(sentence: str) -> frozenset[str]:
     found = {role for role in ROLES if lex.has(role, sentence)}
     if lex.has("subject_markers", sentence):
         found.add("requests")
+    if lex.has("formula_starts", sentence):
+        found.add("formulas")
     if re.search(r"\d", sentence):
         found.add("figures")
     if "questions" in found and not sentence.rstrip().endswith("?"):

@@ -96,7 +96,7 @@ class Lexicon:
 
 
 # Lists whose phrases count only at the start of a sentence.
-_ANCHORED = frozenset({"greetings", "signoffs", "background_markers"})
+_ANCHORED = frozenset({"greetings", "signoffs", "background_markers", "formula_starts"})
 
 
 @cache
