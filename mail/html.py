@@ -100,7 +100,10 @@ class _TextBuilder(HTMLParser):
         """Handle table markup; True when the tag was consumed."""
         if tag == "table":
             if self.tables == 0:
+                # A table stands apart from the text around it, as its own paragraph.
                 self._flush_open()
+                if self.lines and self.lines[-1][1]:
+                    self.lines.append((self.depth, ""))
             self.tables += 1
             return True
         if self.tables != 1:
@@ -119,6 +122,8 @@ class _TextBuilder(HTMLParser):
     def _table_end(self, tag: str) -> bool:
         if tag == "table" and self.tables:
             self.tables -= 1
+            if self.tables == 0 and self.lines and self.lines[-1][1]:
+                self.lines.append((self.depth, ""))
             return True
         if self.tables != 1:
             return False
