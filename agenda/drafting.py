@@ -23,6 +23,9 @@ __all__ = ["Draft", "Drafting", "SentenceNote", "draft_text"]
 _ASIDE = frozenset({"greetings", "signoffs", "promises", "auto_reply", "attachment_pointers"})
 _ASK = frozenset({"requests", "formulas"})
 _SUBSTANCE = _ASK | {"news", "figures", "handovers"}
+# A value ending in an ellipsis, this short, is the template's placeholder.
+_PLACEHOLDER = re.compile(r"(?:\.\.\.|…)\s*$")
+_PLACEHOLDER_WORDS = 8
 # A list item's first line is its heading when it is at most this long.
 _MAX_HEADING_WORDS = 14
 
@@ -39,6 +42,8 @@ class Draft:
     # A labelled or listed proposal ends with its paragraph; prose runs on.
     closes_with_paragraph: bool = False
     closed: bool = False
+    # Asked for in words ("et punkt til mødet"), not just an empty template.
+    requested: bool = False
 
     @property
     def open_for_title(self) -> bool:
@@ -47,8 +52,9 @@ class Draft:
 
     @property
     def has_content(self) -> bool:
-        """Whether anything beyond a bare request was read into it."""
-        return bool(self.title or self.labelled or self.background or self.recommendation)
+        """Whether anything beyond a bare request (or an empty template) was read into it."""
+        filled = any(any(v.strip() for v in values) for values in self.labelled.values())
+        return bool(self.title or filled or self.background or self.recommendation)
 
     def get(self, name: str) -> str | None:
         """A field's text: labelled text wins over prose."""
@@ -134,6 +140,9 @@ class _Pass:
         name = seg.field
         assert name is not None
         value = seg.text.strip()
+        # The call's template copied back unfilled ("Indstilling: Det indstilles, at ...").
+        if _PLACEHOLDER.search(value) and len(value.split()) <= _PLACEHOLDER_WORDS:
+            value = ""
         if name == "title":
             draft = self.live()
             if draft is not None and draft.open_for_title:
@@ -293,6 +302,7 @@ class _Pass:
                 draft = self.new_draft(subject, source, bare=True)
         elif draft is None:
             draft = self.new_draft(bare=True)
+        draft.requested = True
         note.used = True
         if "formulas" in note.roles:
             draft.recommendation.append(text)
@@ -344,6 +354,16 @@ class _Pass:
             if self.current is not None and self.current.has_content:
                 self.current.closed = True
             return
+        if (
+            block.kind is BlockKind.PARAGRAPH
+            and self.out.announced
+            and len(block.lines) > 1
+            and short_heading(block.head)
+            and not any(s.field for s in segments(block))
+        ):
+            # After "To punkter:", a short unpunctuated line over a paragraph is its heading
+            # (bold in the HTML, lost in the plain text).
+            block = Block(BlockKind.HEADING, block.lines, "", block.paragraph)
         if block.kind in (BlockKind.ITEM, BlockKind.HEADING):
             segs = segments(block)
             # Labelled bullets are fields of one proposal; a plain item is a proposal of its own.

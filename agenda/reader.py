@@ -82,7 +82,8 @@ def _reads(drafting: Drafting) -> list[_Read]:
     full = [d for d in drafting.drafts if d.has_content]
     if full:
         return [_proposal(d) for d in full]
-    return [_proposal(drafting.drafts[0])] if drafting.drafts else []
+    asked = [d for d in drafting.drafts if d.requested]
+    return [_proposal(asked[0])] if asked else []
 
 
 def _fill(base: Proposal, other: Proposal, *, from_document: bool) -> Proposal:

@@ -15,6 +15,7 @@ from agenda.initiatives import GroupIndex
 from agenda.lexicon import lexicon
 from agenda.model import Group
 from agenda.reading import InitiativeUpdate
+from agenda.sentences import split
 
 __all__ = ["UpdateReading", "read_updates"]
 
@@ -92,13 +93,23 @@ def read_updates(
     for code, pieces in status.items():
         if group.initiative(code) is None:
             continue
+        text = "\n".join(pieces)
         result.updates.append(
-            InitiativeUpdate(initiative=code, status="\n".join(pieces), owner=owners.get(code))
+            InitiativeUpdate(
+                initiative=code, status=text, owner=owners.get(code), next_steps=_next_steps(text)
+            )
         )
         result.reasons.append(f"update {code}: initiative named by {how.get(code, 'handover')}")
         if code in owners:
             result.reasons.append(f"update {code}: the ball moves to {owners[code]}")
     return result
+
+
+def _next_steps(status: str) -> str | None:
+    """The sentences of a status that say what comes next."""
+    lex = lexicon()
+    found = [s for s in split(status) if lex.has("next_steps", s)]
+    return " ".join(found) or None
 
 
 def _handovers(

@@ -387,3 +387,44 @@ def test_an_announced_single_item_is_named_by_the_short_sentence_below(group: Gr
     (p,) = read_text(text, group, partner="forvaltningen").proposals
     assert p.title == "Mangel på pædagoger i dagtilbud"
     assert p.background == "Kommunen mangler 25 pædagoger."
+
+
+def test_the_calls_template_sent_back_unfilled_is_no_proposal(group: Group) -> None:
+    text = (
+        "Titel:\nBaggrund:\nIndstilling: Det indstilles, at koordinationsgruppen ...\n"
+        "Sagsfremstilling:\nBilag:\n\nVi har ingen punkter denne gang."
+    )
+    reading = read_text(text, group, partner="dh")
+    assert reading.proposals == ()
+    assert reading.nothing_to_add
+
+
+def test_plain_text_headings_after_a_list_intro_start_proposals(group: Group) -> None:
+    text = (
+        "Vi har to punkter til mødet:\n\n"
+        "Robotter i små virksomheder\nMange har ingen erfaring. Vi foreslår et kursus.\n\n"
+        "Sprogstøtte til elever\nMange falder fra. Vi foreslår en sprogmentor."
+    )
+    reading = read_text(text, group, partner="dania")
+    assert [p.title for p in reading.proposals] == [
+        "Robotter i små virksomheder",
+        "Sprogstøtte til elever",
+    ]
+
+
+def test_the_next_step_of_an_update_is_read(group: Group) -> None:
+    text = "Status på I-2: 171 kursister i år. Næste skridt er to nye hold i januar."
+    (u,) = read_text(text, group, partner="aarhus-tech").updates
+    assert u.next_steps == "Næste skridt er to nye hold i januar."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ansvaret for I-2 går over til Tradium fra 1. februar.",
+        "Tradium bliver ny tovholder på I-2 efter nytår.",
+    ],
+)
+def test_other_ways_to_move_the_ball(group: Group, text: str) -> None:
+    (u,) = read_text(text, group, partner="aarhus-tech").updates
+    assert (u.initiative, u.owner) == ("I-2", "tradium")
