@@ -27,7 +27,8 @@ def _names() -> str:
 
 # Emoji, bullets and emphasis may stand before a label; a colon (or the line's end) after it.
 _AT_START = re.compile(
-    rf"^[^\w]*?(?P<label>{_names()})[*_]*\s*(?:(?P<colon>:)[*_]*\s*(?P<rest>.*)|[*_]*\s*$)",
+    rf"^[^\w]*?(?P<label>{_names()})[*_]*"
+    rf"\s*(?:(?P<colon>:|\s[–-](?=\s))[*_]*\s*(?P<rest>.*)|[*_]*\s*$)",
     re.IGNORECASE,
 )
 # Inline, a label follows a sentence's end, a dash or a pipe, and starts with a capital.
@@ -86,6 +87,11 @@ def segments(block: Block) -> list[Segment]:
             out.extend(_inline(line, None))
             continue
         rest = (m.group("rest") or "").strip()
+        colon = m.group("colon")
+        if colon and colon != ":" and " " in m.group("label").strip():
+            # "Titel – X" is a label; "Forslag til dagsordenspunkt – møde 8. december" a heading.
+            out.extend(_inline(line, None))
+            continue
         if m.group("colon") is None or not rest:
             out.append(Segment(_field(m.group("label")), "", alone=True))
             continue

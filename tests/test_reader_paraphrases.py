@@ -205,6 +205,8 @@ def test_bold_html_headings_start_proposals(group: Group) -> None:
         "spørger Midttrafik. Sagsfremstilling: Vi har talt med tre hoteller.",
         "Titel\nNatbusser\nBaggrund\nBussen kører ikke.\nIndstilling\nAt vi spørger Midttrafik.\n"
         "Sagsfremstilling\nVi har talt med tre hoteller.",
+        "Titel – Natbusser\nFormål – Bussen kører ikke.\nIndstilling – At vi spørger Midttrafik.\n"
+        "Kort beskrivelse: Vi har talt med tre hoteller.",
     ],
 )
 def test_labels_are_read_in_their_variants_wherever_they_stand(group: Group, text: str) -> None:
