@@ -145,7 +145,11 @@ class _Pass:
             value = ""
         if name == "title":
             draft = self.live()
-            if draft is not None and draft.open_for_title:
+            # "Et punkt om lærlinge:" then "Titel: Lærlinge i industrien": the label names it.
+            named_only = draft is not None and not (
+                draft.labelled or draft.background or draft.recommendation
+            )
+            if draft is not None and (draft.open_for_title or named_only):
                 draft.title, draft.title_source = value or None, "label"
             else:
                 self.new_draft(value or None, "label")

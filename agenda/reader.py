@@ -211,8 +211,13 @@ def read_text(
         reads, why = _with_documents(reads, documents, index)
         reasons.extend(why)
     updates = read_updates(drafting.notes, group, index, partner)
+    # An out-of-office may mention the agenda ("spørgsmål til dagsordenen: ring til ...");
+    # it is automatic unless a proposal with substance, an update or "nothing" was read.
+    substance = any(
+        r.proposal.title or r.proposal.background or r.proposal.recommendation for r in reads
+    )
     automatic = lex.has("auto_reply", subject) or (
-        drafting.auto and not reads and not updates.updates and not drafting.nothing
+        drafting.auto and not substance and not updates.updates and not drafting.nothing
     )
     if automatic:
         return Reading(

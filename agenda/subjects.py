@@ -51,8 +51,12 @@ def subject_of(sentence: str) -> str | None:
     """The subject a request names: "et punkt om X", "tage X op", "... for the meeting: X"."""
     head, colon, after = sentence.partition(": ")
     after = after.strip()
-    # After a colon, a lower-case noun phrase is the subject; a capital starts a new clause.
-    if colon and after[:1].islower() and "requests" in roles_of(head):
+    # After a colon, a lower-case noun phrase is the subject; a capital starts a new clause
+    # unless what follows is only a short name ("Et punkt mere: Ungdomsledighed i Grenaa").
+    named = after[:1].islower() or (
+        len(after.split()) <= _MAX_HEAD_WORDS - 1 and not roles_of(after) - {"figures"}
+    )
+    if colon and named and "requests" in roles_of(head):
         found = _subject(after)
         if found:
             return found

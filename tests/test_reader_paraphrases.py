@@ -309,6 +309,11 @@ def test_a_code_mentioned_in_a_proposals_background_is_no_update(group: Group) -
         ("Vi har modtaget din henvendelse og har givet den sagsnummer 4711.", CALL),
         ("Jeg er tilbage mandag.", "Automatisk svar: Indkaldelse af punkter"),
         ("Back on Monday.", "Out of Office: call for agenda items"),
+        (
+            "Jeg holder ferie til 1. december. Spørgsmål til dagsordenen kan rettes til "
+            "sekretariatet.",
+            CALL,
+        ),
     ],
 )
 def test_automatic_replies_by_wording_or_subject(group: Group, text: str, subject: str) -> None:
