@@ -90,8 +90,9 @@ class Drafting:
 
 
 class _Pass:
-    def __init__(self, index: GroupIndex) -> None:
+    def __init__(self, index: GroupIndex, partner: str | None) -> None:
         self.index = index
+        self.partner = partner
         self.out = Drafting()
         self.current: Draft | None = None
         self.rec_open = False
@@ -275,7 +276,7 @@ class _Pass:
             return figures or bool(roles & {"news", "ball_stays", "requests"})
         if asks or (self.live() is not None and self.item_mode):
             return False
-        return "news" in roles and self.index.titled_in(note.text) is not None
+        return "news" in roles and bool(self.index.named_in(note.text, self.partner))
 
     def request(self, note: SentenceNote, *, first: bool) -> None:
         text = note.text
@@ -408,9 +409,9 @@ def item_title(block: Block) -> tuple[str | None, str]:
     return None, text
 
 
-def draft_text(text: str, index: GroupIndex) -> Drafting:
+def draft_text(text: str, index: GroupIndex, partner: str | None = None) -> Drafting:
     """Read proposals (and note every sentence) from a partner's text."""
-    reader = _Pass(index)
+    reader = _Pass(index, partner)
     for block in blocks(text):
         reader.block(block)
     return reader.out

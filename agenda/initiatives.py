@@ -13,6 +13,7 @@ from itertools import pairwise
 
 from rapidfuzz import fuzz
 
+from agenda.lexicon import lexicon
 from agenda.model import Group
 
 __all__ = ["GroupIndex", "index_for"]
@@ -63,6 +64,19 @@ class GroupIndex:
         if self.literal is not None:
             found.extend(m.group(0).upper() for m in self.literal.finditer(text))
         return list(dict.fromkeys(found))
+
+    def named_in(self, text: str, partner: str | None) -> list[str]:
+        """Initiatives a text names: codes, else a title, else "indsatsen" from its one owner."""
+        codes = self.codes_in(text)
+        if codes:
+            return codes
+        titled = self.titled_in(text)
+        if titled is not None:
+            return [titled]
+        own = self.owned.get(partner or "", ())
+        if len(own) == 1 and lexicon().has("initiative_words", text):
+            return [own[0]]
+        return []
 
     def without_codes(self, text: str) -> str:
         """The text with every initiative code taken out."""

@@ -204,7 +204,7 @@ def read_text(
         )
     lex = lexicon()
     index = index_for(group)
-    drafting = draft_text(text, index)
+    drafting = draft_text(text, index, partner)
     reads = _reads(drafting)
     reasons: list[str] = []
     if documents and _needs_document(reads) and points_to_document(text):

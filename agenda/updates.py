@@ -72,8 +72,11 @@ def read_updates(
             codes.extend(c for c in index.codes_in(note.text) if c not in codes)
         named = "code"
         if not codes:
-            titled = next((index.titled_in(n.text) for n in free if "news" in n.roles), None)
-            codes, named = ([titled], "title") if titled else ([], "")
+            found = next(
+                (c for n in free if "news" in n.roles for c in index.named_in(n.text, partner)),
+                None,
+            )
+            codes, named = ([found], "title") if found else ([], "")
         news = any(_news(n, index) for n in free)
         text = " ".join(n.text for n in free)
         if codes and news:

@@ -435,3 +435,10 @@ def test_the_next_step_of_an_update_is_read(group: Group) -> None:
 def test_other_ways_to_move_the_ball(group: Group, text: str) -> None:
     (u,) = read_text(text, group, partner="aarhus-tech").updates
     assert (u.initiative, u.owner) == ("I-2", "tradium")
+
+
+def test_our_initiative_is_the_one_the_sender_has_the_ball_on(group: Group) -> None:
+    text = "Kort status på vores indsats: 25 nye aftaler i år."
+    (u,) = read_text(text, group, partner="dansk-byggeri").updates
+    assert u.initiative == "I-1"
+    assert read_text(text, group, partner="lo").updates == ()
