@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 from agenda.blocks import Block, BlockKind
 from agenda.lexicon import lexicon
 
@@ -48,6 +50,18 @@ _NUMBERED_TITLE = re.compile(
 )
 
 
+# A word before a colon at a line's start, for labels typed with a slip ("Baggrud:").
+_LOOSE = re.compile(r"^[^\w]*?(?P<label>[^\W\d_]{5,20})\s*:\s*(?P<rest>.*)$")
+_LOOSE_SCORE = 85
+
+
+def _loose(word: str) -> str | None:
+    """The label a misspelt word stands for, if it is close to exactly one."""
+    names = [n for n in lexicon().labels if " " not in n and len(n) >= 5]
+    found = process.extractOne(word.lower(), names, scorer=fuzz.ratio)
+    return found[0] if found and found[1] >= _LOOSE_SCORE else None
+
+
 def _field(label: str) -> str:
     return lexicon().labels[" ".join(label.lower().split())]
 
@@ -84,7 +98,12 @@ def segments(block: Block) -> list[Segment]:
             continue
         m = _AT_START.match(line)
         if m is None:
-            out.extend(_inline(line, None))
+            loose = _LOOSE.match(line)
+            slip = _loose(loose.group("label")) if loose else None
+            if loose and slip:
+                out.extend(_inline(loose.group("rest").strip(), _field(slip)))
+            else:
+                out.extend(_inline(line, None))
             continue
         rest = (m.group("rest") or "").strip()
         colon = m.group("colon")

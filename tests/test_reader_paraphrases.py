@@ -442,3 +442,10 @@ def test_our_initiative_is_the_one_the_sender_has_the_ball_on(group: Group) -> N
     (u,) = read_text(text, group, partner="dansk-byggeri").updates
     assert u.initiative == "I-1"
     assert read_text(text, group, partner="lo").updates == ()
+
+
+def test_labels_typed_with_a_slip_are_still_labels(group: Group) -> None:
+    text = "Titel: Natbusser\nBaggrud: Bussen kører ikke.\nIndstiling: At vi spørger Midttrafik."
+    (p,) = read_text(text, group, partner="horesta").proposals
+    assert p.background == "Bussen kører ikke."
+    assert p.recommendation == "At vi spørger Midttrafik."
