@@ -159,6 +159,10 @@ class _Pass:
             self.current.labelled.setdefault("title", [])
         else:
             draft = self.live()
+            kept = self.current
+            if draft is None and kept is not None and kept.labelled and name not in kept.labelled:
+                # A form spread over paragraphs (Outlook bullets): its next field still counts.
+                draft = kept
             # A field given twice starts the next proposal ("Bilag" may repeat).
             if draft is None or (name in draft.labelled and name != "attachments"):
                 draft = self.new_draft()

@@ -154,7 +154,11 @@ class _TextBuilder(HTMLParser):
             self.line_depth = self.depth
         elif tag == "p":
             self._flush_open()
-            mso = any(k == "class" and v and "msonormal" in v.lower() for k, v in attrs)
+            # Outlook's paragraphs (plain and in lists) carry their own spacing, no blank line.
+            mso = any(
+                k == "class" and v and ("msonormal" in v.lower() or "msolist" in v.lower())
+                for k, v in attrs
+            )
             if not mso and self.lines and self.lines[-1][1]:
                 self.lines.append((self.line_depth, ""))
         elif tag == "hr":

@@ -449,3 +449,20 @@ def test_labels_typed_with_a_slip_are_still_labels(group: Group) -> None:
     (p,) = read_text(text, group, partner="horesta").proposals
     assert p.background == "Bussen kører ikke."
     assert p.recommendation == "At vi spørger Midttrafik."
+
+
+def test_a_form_spread_over_paragraphs_stays_one_proposal(group: Group) -> None:
+    text = (
+        "· Titel: Natbusser\n\n· Baggrund: Bussen kører ikke.\n\n"
+        "· Indstilling: At vi spørger Midttrafik."
+    )
+    (p,) = read_text(text, group, partner="horesta").proposals
+    assert (p.title, p.recommendation) == ("Natbusser", "At vi spørger Midttrafik.")
+
+
+def test_outlook_list_paragraphs_are_bullets_of_one_list() -> None:
+    html = (
+        "<p class=MsoListParagraph>·<span>&nbsp;&nbsp; </span>Titel: Natbusser</p>"
+        "<p class=MsoListParagraph>·<span>&nbsp;&nbsp; </span>Baggrund: Ingen bus.</p>"
+    )
+    assert html_to_text(html).splitlines() == ["·   Titel: Natbusser", "·   Baggrund: Ingen bus."]
