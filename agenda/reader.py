@@ -35,6 +35,15 @@ _MAX_UNCOVERED = 2
 _CONTENT_ROLES = frozenset({"requests", "formulas", "news", "handovers", "ball_stays", "nothing"})
 
 
+# Where a title came from, as the reasons say it.
+_SOURCES = {
+    "label": "its label",
+    "subject": "the subject the sender names",
+    "heading": "a heading",
+    "document": "the attached document",
+}
+
+
 @dataclass(frozen=True)
 class _Read:
     proposal: Proposal
@@ -164,7 +173,7 @@ def _titled(reads: list[_Read], subject: str, language: str) -> tuple[list[_Read
     for n, r in enumerate(reads, 1):
         if r.proposal.title:
             out.append(r)
-            reasons.append(f"proposal {n}: title from {r.source or 'the text'}")
+            reasons.append(f"proposal {n}: title from {_SOURCES.get(r.source, 'the text')}")
         elif line:
             out.append(_Read(replace(r.proposal, title=line), "subject line"))
             reasons.append(f"proposal {n}: title from the subject line")
@@ -237,6 +246,8 @@ def read_text(
     confidence = _confidence(reads, updates.reasons, nothing, uncovered, drafting)
     if uncovered > _MAX_UNCOVERED:
         reasons.append(f"{uncovered} sentences no rule covered")
+    if drafting.question:
+        reasons.append("a practical question for the secretariat")
     if not (reads or updates.updates or nothing):
         reasons.append("no proposal, update or 'nothing to add' recognised; for review")
     return Reading(

@@ -326,7 +326,7 @@ def test_automatic_replies_by_wording_or_subject(group: Group, text: str, subjec
 def test_every_reading_says_why(group: Group) -> None:
     reading = read_text("Titel: Natbusser\nIndstilling: At vi spørger.", group, partner="lo")
     assert reading.confidence == 1.0
-    assert reading.reasons == ("proposal 1: title from label",)
+    assert reading.reasons == ("proposal 1: title from its label",)
 
 
 def test_a_name_on_the_line_after_an_announcing_colon_is_the_title(group: Group) -> None:
