@@ -19,6 +19,8 @@ __all__ = ["MAX_BYTES", "MAX_PAGES", "document_text", "readable"]
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PAGES = 20
 MAX_CHARS = 50_000
+# A .docx or .odt is a zip: its parts together may unpack to at most this much.
+MAX_UNPACKED = 50 * 1024 * 1024
 _SUFFIXES = (".docx", ".odt", ".pdf")
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,9 @@ def document_text(attachment: Attachment) -> str:
         return ""
     name = attachment.filename.lower()
     try:
+        if name.endswith((".docx", ".odt")) and not _small_zip(attachment.data):
+            log.info("attachment %r not read: unpacks too large", attachment.filename)
+            return ""
         if name.endswith(".docx"):
             text = _docx(attachment.data)
         elif name.endswith(".odt"):
@@ -46,6 +51,12 @@ def document_text(attachment: Attachment) -> str:
         log.info("attachment %r not read: %s", attachment.filename, type(error).__name__)
         return ""
     return text[:MAX_CHARS]
+
+
+def _small_zip(data: bytes) -> bool:
+    """Whether a zip's parts unpack within the limit (a zip bomb is not read)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist()) <= MAX_UNPACKED
 
 
 def _rows(rows: Iterable[list[str]]) -> list[str]:
@@ -76,8 +87,6 @@ def _odt(data: bytes) -> str:
     from odf.table import Table, TableCell, TableRow
     from odf.text import H, P
 
-    with zipfile.ZipFile(io.BytesIO(data)):
-        pass  # a quick check that it is a zip at all before odfpy parses it
     document = load(io.BytesIO(data))
     lines: list[str] = []
     for element in document.text.childNodes:

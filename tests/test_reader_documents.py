@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from email.message import EmailMessage
 
 import docx
@@ -13,7 +14,7 @@ from odf.text import P
 from agenda.groupfile import load_group
 from agenda.model import Group
 from agenda.reading import Channel
-from mail.documents import MAX_BYTES, document_text
+from mail.documents import MAX_BYTES, MAX_UNPACKED, document_text
 from mail.mime import Attachment
 from partnerdesk.parsing import parse_message
 from tests.conftest import CORPUS_GROUP
@@ -138,3 +139,7 @@ def test_broken_and_oversized_documents_give_no_text() -> None:
     huge = Attachment("x.docx", DOCX, b"0" * (MAX_BYTES + 1))
     assert document_text(huge) == ""
     assert document_text(Attachment("x.xlsx", "application/vnd.ms-excel", _docx(FORM))) == ""
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", b"0" * (MAX_UNPACKED + 1))
+    assert document_text(Attachment("x.docx", DOCX, bomb.getvalue())) == ""
