@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agenda.groupfile import load_group
 from agenda.model import Group, Language
@@ -466,3 +468,49 @@ def test_outlook_list_paragraphs_are_bullets_of_one_list() -> None:
         "<p class=MsoListParagraph>·<span>&nbsp;&nbsp; </span>Baggrund: Ingen bus.</p>"
     )
     assert html_to_text(html).splitlines() == ["·   Titel: Natbusser", "·   Baggrund: Ingen bus."]
+
+
+_PIECES = [
+    "Titel:",
+    "Baggrund:",
+    "Indstilling:",
+    "Vi foreslår, at",
+    "et punkt om",
+    "I-3",
+    "IN-4",
+    "1)",
+    "a.",
+    "ii.",
+    "•",
+    "-",
+    "*fed*",
+    "| Titel | X |",
+    "\n",
+    "\n\n",
+    ":",
+    "–",
+    "Hej",
+    "Mvh",
+    "ingen punkter",
+    "bolden går til Tradium",
+    "status",
+    "42",
+    "?",
+    "...",
+    "…",
+    "se vedhæftede",
+    "Dette er en automatisk besked",
+    "praktikpladser",
+    "lærlinge",
+]
+
+
+_JUMBLE_GROUP = load_group(CORPUS_GROUP)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_any_jumble_of_layout_and_vocabulary_reads_without_error(pieces: list[str]) -> None:
+    reading = read_text(" ".join(pieces), _JUMBLE_GROUP, partner="tradium", subject="VS: Idé")
+    assert 0.0 <= reading.confidence <= 1.0
+    assert all(p.title for p in reading.proposals)
