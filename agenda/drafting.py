@@ -22,7 +22,7 @@ __all__ = ["Draft", "Drafting", "SentenceNote", "draft_text"]
 # Courtesy and other sentences that are never part of a proposal.
 _ASIDE = frozenset({"greetings", "signoffs", "promises", "auto_reply", "attachment_pointers"})
 _ASK = frozenset({"requests", "formulas"})
-_SUBSTANCE = _ASK | {"news", "figures", "handovers"}
+_SUBSTANCE = _ASK | {"news", "handovers"}
 # A value ending in an ellipsis, this short, is the template's placeholder.
 _PLACEHOLDER = re.compile(r"(?:\.\.\.|…)\s*$")
 _PLACEHOLDER_WORDS = 8
@@ -339,8 +339,9 @@ class _Pass:
             return
         title, body = item_title(block)
         draft = self.new_draft(title, "heading" if title else "", bare=True)
-        # A heading alone on its line takes the paragraphs below; an item ends with its own.
-        draft.closes_with_paragraph = bool(body.strip()) or block.kind is BlockKind.ITEM
+        # A heading or item alone on its line takes the paragraphs below; one with its own
+        # text ends with its paragraph.
+        draft.closes_with_paragraph = bool(body.strip())
         self.item_mode = True
         if body.strip():
             self.prose(body, first_in_paragraph=False)

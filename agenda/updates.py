@@ -23,7 +23,7 @@ _SKIP = frozenset({"promises", "auto_reply", "questions", "list_intros"})
 # Courtesy (and "nothing from us") is skipped unless news stands behind it
 # ("Hej alle 👋 Kort nyt om I-5: ...", "Ingen punkter, men status på I-5: 31 ledige ...").
 _COURTESY = frozenset({"greetings", "signoffs", "nothing"})
-_SUBSTANCE = frozenset({"news", "figures", "handovers"})
+_SUBSTANCE = frozenset({"news", "handovers"})
 _NEWS = frozenset({"news", "ball_stays", "handovers"})
 # A handover phrase ending in one of these names the new owner after it ("bolden går til X").
 _TOWARDS = ("til", "to")

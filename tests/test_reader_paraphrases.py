@@ -514,3 +514,16 @@ def test_any_jumble_of_layout_and_vocabulary_reads_without_error(pieces: list[st
     reading = read_text(" ".join(pieces), _JUMBLE_GROUP, partner="tradium", subject="VS: Idé")
     assert 0.0 <= reading.confidence <= 1.0
     assert all(p.title for p in reading.proposals)
+
+
+def test_a_numbered_heading_takes_the_paragraphs_below_it(group: Group) -> None:
+    text = (
+        "Vi har to punkter:\n\n1. Lærlinge i industrien\n\nDer mangler 40 lærlinge. Vi foreslår "
+        "en kampagne.\n\n2. Sommerjob\n\nMange unge mangler job. Vi foreslår en jobbørs.\n\n"
+        "Vi ses den 8."
+    )
+    reading = read_text(text, group, partner="di")
+    assert [(p.title, p.background) for p in reading.proposals] == [
+        ("Lærlinge i industrien", "Der mangler 40 lærlinge."),
+        ("Sommerjob", "Mange unge mangler job."),
+    ]
