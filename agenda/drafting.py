@@ -150,6 +150,7 @@ class _Pass:
             named_only = draft is not None and not (
                 draft.labelled or draft.background or draft.recommendation
             )
+            value = clean_title(value)
             if draft is not None and (draft.open_for_title or named_only):
                 draft.title, draft.title_source = value or None, "label"
             else:

@@ -33,9 +33,9 @@ _AT_START = re.compile(
     rf"\s*(?:(?P<colon>:|\s[–-](?=\s))[*_]*\s*(?P<rest>.*)|[*_]*\s*$)",
     re.IGNORECASE,
 )
-# Inline, a label follows a sentence's end, a dash or a pipe, and starts with a capital.
+# Inline, a label follows a sentence's end, a colon, a dash or a pipe, and starts with a capital.
 _INLINE = re.compile(
-    rf"(?:(?<=[.!?;|])|(?<=\s[–-]))\s+[*_]*(?P<label>{_names()})[*_]*\s*:\s*", re.IGNORECASE
+    rf"(?:(?<=[.!?;:|])|(?<=\s[–-]))\s+[*_]*(?P<label>{_names()})[*_]*\s*:\s*", re.IGNORECASE
 )
 
 

@@ -20,7 +20,7 @@ _MAX_HEAD_WORDS = 9
 _CLAUSE_END = re.compile(r"(?:,\s|\s[–—-]\s|;|\?|!|\.(?:\s|$)|:\s|\()")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _PREFIX = re.compile(r"^\s*(?:(?P<p>[\w]{1,10})\s*(?:\[\d+\])?\s*:\s*)", re.UNICODE)
-_DECORATION = re.compile(r"^[^\w]+|[^\w)]+$")
+_DECORATION = re.compile(r"^[^\w\"'«“‘]+|[^\w)\"'»”’]+$")
 
 
 def clean_title(text: str) -> str:
@@ -64,13 +64,16 @@ def subject_of(sentence: str) -> str | None:
     if not lex.has("subject_markers", sentence):
         return None
     words = words_of(sentence)
+    # The marker nearest the subject wins: in "fem minutter til at fortælle om X",
+    # "fortælle om" names X where "minutter til" would name "at fortælle om X".
+    found: list[tuple[int, str]] = []
     for first, marker in lex.subject_markers:
         m = marker.search(sentence) if first in words else None
         if m:
-            found = _subject(m.group("subject"))
-            if found:
-                return found
-    return None
+            subject = _subject(m.group("subject"))
+            if subject:
+                found.append((m.start("subject"), subject))
+    return max(found, key=lambda f: f[0])[1] if found else None
 
 
 def head_of(text: str) -> str | None:

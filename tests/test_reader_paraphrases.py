@@ -527,3 +527,21 @@ def test_a_numbered_heading_takes_the_paragraphs_below_it(group: Group) -> None:
         ("Lærlinge i industrien", "Der mangler 40 lærlinge."),
         ("Sommerjob", "Mange unge mangler job."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Is it possible to get an item on the agenda about housing for apprentices?", "Housing"),
+        ("Kunne vi få fem minutter til at fortælle om vores nye lærlingepris?", "Lærlingepris"),
+        ("Kan vi få et kvarter på mødet til vores projekt 'Job i Syddjurs'?", "Projekt 'Job"),
+        (
+            "We have one proposal: Title: Green skills for SMEs. Background: 7 of 10 lack them.",
+            "Green",
+        ),
+    ],
+)
+def test_the_subject_nearest_the_request_is_the_title(group: Group, text: str, title: str) -> None:
+    (p,) = read_text(text, group, partner="dania").proposals
+    assert p.title.startswith(title)
+    assert not p.title.endswith((".", "?"))
