@@ -66,14 +66,14 @@ def subject_of(sentence: str) -> str | None:
     words = words_of(sentence)
     # The marker nearest the subject wins: in "fem minutter til at fortælle om X",
     # "fortælle om" names X where "minutter til" would name "at fortælle om X".
-    found: list[tuple[int, str]] = []
+    candidates: list[tuple[int, str]] = []
     for first, marker in lex.subject_markers:
         m = marker.search(sentence) if first in words else None
         if m:
             subject = _subject(m.group("subject"))
             if subject:
-                found.append((m.start("subject"), subject))
-    return max(found, key=lambda f: f[0])[1] if found else None
+                candidates.append((m.start("subject"), subject))
+    return max(candidates, key=lambda f: f[0])[1] if candidates else None
 
 
 def head_of(text: str) -> str | None:
