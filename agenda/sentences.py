@@ -33,6 +33,7 @@ ROLES = (
     "auto_reply",
     "list_intros",
 )
+_ROLE_SET = frozenset(ROLES)
 # A wrapped line is long; a line this short that ends without punctuation ends its sentence.
 _WRAP = 60
 # Clients wrap at 72-78 characters; a longer line was written as one.
@@ -100,10 +101,11 @@ def split(text: str) -> list[str]:
 def roles_of(sentence: str) -> frozenset[str]:
     """Every role the vocabularies give this sentence."""
     lex = lexicon()
-    found = {role for role in ROLES if lex.has(role, sentence)}
-    if lex.has("subject_markers", sentence):
+    lists = lex.lists_in(sentence)
+    found = set(lists & _ROLE_SET)
+    if "subject_markers" in lists:
         found.add("requests")
-    if lex.has("formula_starts", sentence):
+    if "formula_starts" in lists:
         found.add("formulas")
     if re.search(r"\d", sentence):
         found.add("figures")

@@ -51,18 +51,24 @@ def words_of(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.lower()))
 
 
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[tuple[str, int], ...]:
+    """The lower-case words of a text with where each starts."""
+    return tuple((m.group(0).lower(), m.start()) for m in _WORD.finditer(text))
+
+
 def _first_word(phrase: str) -> str:
     found = _WORD.findall(phrase.lower())
     return found[0] if found else ""
 
 
-def _alternation(phrases: list[str], *, anchored: bool = False) -> re.Pattern[str]:
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    if not ordered:
-        return re.compile(r"(?!x)x")
-    body = "|".join(phrase_pattern(p, capture=False) for p in ordered)
-    prefix = r"^\W*(?:" if anchored else "(?:"
-    return re.compile(prefix + body + ")", re.IGNORECASE)
+def _by_first_word(phrases: list[str]) -> dict[str, tuple[re.Pattern[str], ...]]:
+    """Each phrase compiled, filed under its first word, longest first."""
+    index: dict[str, list[re.Pattern[str]]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        compiled = re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
+        index.setdefault(_first_word(phrase), []).append(compiled)
+    return {word: tuple(found) for word, found in index.items()}
 
 
 @dataclass(frozen=True)
@@ -73,26 +79,56 @@ class Lexicon:
     fallback_titles: dict[str, str]
     abbreviations: frozenset[str]
     phrases: dict[str, tuple[str, ...]]
-    patterns: dict[str, re.Pattern[str]]
+    # Every list's phrases filed by their first word: a text is tried only where one of
+    # those words stands (one big alternation searched at every position is far slower).
+    index: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
+    # The same, all lists together: word -> (list, phrase) for reading every role at once.
+    combined: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
     subject_markers: tuple[tuple[str, re.Pattern[str]], ...]
     subject_stop: re.Pattern[str]
     subject_leading: re.Pattern[str]
-    # The first word of every phrase of a list: a text holding none of them is not searched.
-    firsts: dict[str, frozenset[str]]
 
     def has(self, role: str, text: str) -> bool:
         """Whether a phrase of this list stands in the text."""
-        return self.find(role, text) is not None
+        return _has(role, text)
 
     def find(self, role: str, text: str) -> re.Match[str] | None:
         """The first phrase of this list in the text."""
-        if self.firsts[role].isdisjoint(words_of(text)):
+        filed = self.index.get(role)
+        if not filed:
             return None
-        return self.patterns[role].search(text)
+        tokens = _tokens(text)
+        if role in _ANCHORED:
+            tokens = tokens[:1]  # only the sentence's first word may open these
+        elif filed.keys().isdisjoint(words_of(text)):
+            return None
+        for word, start in tokens:
+            for pattern in filed.get(word, ()):
+                found = pattern.match(text, start)
+                if found is not None:
+                    return found
+        return None
+
+    def lists_in(self, text: str) -> frozenset[str]:
+        """Every list with a phrase in the text, in one pass over its words."""
+        found: set[str] = set()
+        for n, (word, start) in enumerate(_tokens(text)):
+            for role, pattern in self.combined.get(word, ()):
+                if role in found or (n and role in _ANCHORED):
+                    continue
+                if pattern.match(text, start) is not None:
+                    found.add(role)
+        return frozenset(found)
 
     def fallback_title(self, language: str) -> str:
         """The word a proposal is called when nothing names it, in the group's language."""
         return self.fallback_titles.get(language) or next(iter(self.fallback_titles.values()))
+
+
+@lru_cache(maxsize=16384)
+def _has(role: str, text: str) -> bool:
+    # Sentences recur (roles, subjects, updates read the same ones): each is searched once.
+    return lexicon().find(role, text) is not None
 
 
 # Lists whose phrases count only at the start of a sentence.
@@ -120,9 +156,11 @@ def lexicon() -> Lexicon:
                 abbreviations.update(w.lower() for w in words)
             else:
                 phrases.setdefault(name, []).extend(words)
-    patterns = {
-        name: _alternation(words, anchored=name in _ANCHORED) for name, words in phrases.items()
-    }
+    index = {name: _by_first_word(words) for name, words in phrases.items()}
+    combined: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for name, filed in index.items():
+        for word, compiled in filed.items():
+            combined.setdefault(word, []).extend((name, c) for c in compiled)
     markers = tuple(
         (_first_word(p), re.compile(phrase_pattern(p), re.IGNORECASE))
         for p in sorted(phrases.get("subject_markers", []), key=len, reverse=True)
@@ -135,14 +173,13 @@ def lexicon() -> Lexicon:
     lead = re.compile(
         r"^(?:(?:" + "|".join(phrase_pattern(w) for w in leading) + r")\s+)+", re.IGNORECASE
     )
-    firsts = {name: frozenset(_first_word(w) for w in words) for name, words in phrases.items()}
     return Lexicon(
-        firsts=firsts,
         labels=labels,
         fallback_titles=fallback,
         abbreviations=frozenset(abbreviations),
         phrases={k: tuple(v) for k, v in phrases.items()},
-        patterns=patterns,
+        index=index,
+        combined={word: tuple(found) for word, found in combined.items()},
         subject_markers=markers,
         subject_stop=stop,
         subject_leading=lead,
