@@ -57,6 +57,15 @@ def _tokens(text: str) -> tuple[tuple[str, int], ...]:
     return tuple((m.group(0).lower(), m.start()) for m in _WORD.finditer(text))
 
 
+def _lead(phrase: str) -> str:
+    """A phrase's filing key: its first two words, or one when a gap or slot follows it."""
+    tokens = phrase.lower().split()
+    words: list[str] = _WORD.findall(tokens[0]) if tokens else []
+    if len(tokens) > 1 and tokens[1] not in (_GAP, _SLOT):
+        words += _WORD.findall(tokens[1])
+    return " ".join(words[:2])
+
+
 def _first_word(phrase: str) -> str:
     found = _WORD.findall(phrase.lower())
     return found[0] if found else ""
@@ -112,12 +121,16 @@ class Lexicon:
     def lists_in(self, text: str) -> frozenset[str]:
         """Every list with a phrase in the text, in one pass over its words."""
         found: set[str] = set()
-        for n, (word, start) in enumerate(_tokens(text)):
-            for role, pattern in self.combined.get(word, ()):
-                if role in found or (n and role in _ANCHORED):
-                    continue
-                if pattern.match(text, start) is not None:
-                    found.add(role)
+        tokens = _tokens(text)
+        for n, (word, start) in enumerate(tokens):
+            # Phrases are filed by their first word, or by their first two words.
+            pair = word + " " + tokens[n + 1][0] if n + 1 < len(tokens) else word
+            for key in (word, pair):
+                for role, pattern in self.combined.get(key, ()):
+                    if role in found or (n and role in _ANCHORED):
+                        continue
+                    if pattern.match(text, start) is not None:
+                        found.add(role)
         return frozenset(found)
 
     def fallback_title(self, language: str) -> str:
@@ -158,9 +171,10 @@ def lexicon() -> Lexicon:
                 phrases.setdefault(name, []).extend(words)
     index = {name: _by_first_word(words) for name, words in phrases.items()}
     combined: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
-    for name, filed in index.items():
-        for word, compiled in filed.items():
-            combined.setdefault(word, []).extend((name, c) for c in compiled)
+    for name, words in phrases.items():
+        for phrase in sorted(set(words), key=len, reverse=True):
+            compiled = re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
+            combined.setdefault(_lead(phrase), []).append((name, compiled))
     markers = tuple(
         (_first_word(p), re.compile(phrase_pattern(p), re.IGNORECASE))
         for p in sorted(phrases.get("subject_markers", []), key=len, reverse=True)
