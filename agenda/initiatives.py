@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from agenda.lexicon import lexicon
 from agenda.model import Group
 
-__all__ = ["GroupIndex", "index_for"]
+__all__ = ["GroupIndex", "forget_matches", "index_for"]
 
 # Words this short say little about which initiative is meant.
 _MIN_KEYWORD = 6
@@ -175,6 +175,12 @@ def _aliases(group: Group) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
 _INDEXES: dict[int, tuple[Group, GroupIndex]] = {}
 # Matched texts kept per group; beyond this the cache stops growing.
 _SEEN = 4096
+
+
+def forget_matches() -> None:
+    """Forget the texts matched against every group's initiative titles."""
+    for _group, index in _INDEXES.values():
+        index.seen.clear()
 
 
 def index_for(group: Group) -> GroupIndex:

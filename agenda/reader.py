@@ -14,14 +14,16 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 from agenda.drafting import Draft, Drafting, draft_text
-from agenda.initiatives import GroupIndex, index_for
+from agenda.initiatives import GroupIndex, forget_matches, index_for
+from agenda.lexicon import clear_caches as clear_lexicon_caches
 from agenda.lexicon import lexicon
 from agenda.model import Group
 from agenda.reading import MessageKind, Proposal, Reading
+from agenda.sentences import roles_of
 from agenda.subjects import subject_line
 from agenda.updates import read_updates
 
-__all__ = ["points_to_document", "read_text"]
+__all__ = ["clear_caches", "points_to_document", "read_text"]
 
 # Confidence when a rule guessed rather than read a label (see _confidence).
 _PROSE = 0.85
@@ -48,6 +50,13 @@ _SOURCES = {
 class _Read:
     proposal: Proposal
     source: str
+
+
+def clear_caches() -> None:
+    """Forget the sentences read so far, so the next texts are read as new (benchmarks)."""
+    roles_of.cache_clear()
+    clear_lexicon_caches()
+    forget_matches()
 
 
 def points_to_document(text: str) -> bool:

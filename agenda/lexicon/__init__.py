@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-__all__ = ["FIELDS", "Lexicon", "lexicon", "phrase_pattern", "words_of"]
+__all__ = ["FIELDS", "Lexicon", "clear_caches", "lexicon", "phrase_pattern", "words_of"]
 
 # The fields a label can name, in the order a template lists them.
 FIELDS = ("title", "background", "recommendation", "description", "attachments")
@@ -54,6 +54,9 @@ def words_of(text: str) -> frozenset[str]:
 @lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[tuple[str, int], ...]:
     """The lower-case words of a text with where each starts."""
+    low = text.lower()
+    if len(low) == len(text):  # lower-casing kept every position (nearly always)
+        return tuple((m.group(0), m.start()) for m in _WORD.finditer(low))
     return tuple((m.group(0).lower(), m.start()) for m in _WORD.finditer(text))
 
 
@@ -93,6 +96,8 @@ class Lexicon:
     index: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
     # The same, all lists together: word -> (list, phrase) for reading every role at once.
     combined: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
+    # The words any phrase starts with.
+    starts: frozenset[str]
     subject_markers: tuple[tuple[str, re.Pattern[str]], ...]
     subject_stop: re.Pattern[str]
     subject_leading: re.Pattern[str]
@@ -122,7 +127,10 @@ class Lexicon:
         """Every list with a phrase in the text, in one pass over its words."""
         found: set[str] = set()
         tokens = _tokens(text)
+        starts = self.starts
         for n, (word, start) in enumerate(tokens):
+            if word not in starts:
+                continue  # most words open no phrase at all
             # Phrases are filed by their first word, or by their first two words.
             pair = word + " " + tokens[n + 1][0] if n + 1 < len(tokens) else word
             for key in (word, pair):
@@ -136,6 +144,13 @@ class Lexicon:
     def fallback_title(self, language: str) -> str:
         """The word a proposal is called when nothing names it, in the group's language."""
         return self.fallback_titles.get(language) or next(iter(self.fallback_titles.values()))
+
+
+def clear_caches() -> None:
+    """Forget every text matched so far (the vocabulary itself stays compiled)."""
+    _has.cache_clear()
+    _tokens.cache_clear()
+    words_of.cache_clear()
 
 
 @lru_cache(maxsize=16384)
@@ -194,6 +209,7 @@ def lexicon() -> Lexicon:
         phrases={k: tuple(v) for k, v in phrases.items()},
         index=index,
         combined={word: tuple(found) for word, found in combined.items()},
+        starts=frozenset(key.split(" ", 1)[0] for key in combined),
         subject_markers=markers,
         subject_stop=stop,
         subject_leading=lead,
