@@ -103,22 +103,14 @@ def short_sentence(sentence: str) -> str | None:
 def subject_line(subject: str) -> str | None:
     """The mail's subject as a title, unless it only answers the call."""
     lex = lexicon()
+    prefixes = {*lex.phrases.get("reply_prefixes", ()), *lex.phrases.get("forward_prefixes", ())}
     text = subject.strip()
-    replied = False
-    while True:
-        m = _PREFIX.match(text)
-        if m is None:
-            break
-        prefix = m.group("p").lower()
-        if prefix in lex.phrases.get("reply_prefixes", ()):
-            replied = True
-        elif prefix not in lex.phrases.get("forward_prefixes", ()):
-            break
+    while (m := _PREFIX.match(text)) is not None and m.group("p").lower() in prefixes:
         text = text[m.end() :]
-    if replied or not text or lex.has("call_subject", text):
-        return None
     # "Punkt til mødet 8. december: Mangel på svejsere" - the subject follows the colon.
     head, colon, after = text.partition(": ")
     if colon and roles_of(head) & {"requests", "list_intros"}:
         text = after
+    if not text.strip() or lex.has("call_subject", text):
+        return None
     return clean_title(text) or None

@@ -545,3 +545,19 @@ def test_the_subject_nearest_the_request_is_the_title(group: Group, text: str, t
     (p,) = read_text(text, group, partner="dania").proposals
     assert p.title.startswith(title)
     assert not p.title.endswith((".", "?"))
+
+
+@pytest.mark.parametrize(
+    ("subject", "title"),
+    [
+        ("Re: Natbusser til kysten", "Natbusser til kysten"),
+        ("Forslag til dagsordenen: Natbusser til kysten", "Natbusser til kysten"),
+        ("SV: Påmindelse: Indkaldelse af punkter til dagsorden", "Forslag"),
+    ],
+)
+def test_the_subject_line_names_the_proposal_unless_it_answers_the_call(
+    group: Group, subject: str, title: str
+) -> None:
+    text = "Vi foreslår, at gruppen inviterer Midttrafik til næste møde."
+    (p,) = read_text(text, group, partner="horesta", subject=subject).proposals
+    assert p.title == title
