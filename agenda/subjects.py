@@ -61,19 +61,20 @@ def subject_of(sentence: str) -> str | None:
         if found:
             return found
     lex = lexicon()
-    if not lex.has("subject_markers", sentence):
-        return None
     words = words_of(sentence)
-    # The marker nearest the subject wins: in "fem minutter til at fortælle om X",
-    # "fortælle om" names X where "minutter til" would name "at fortælle om X".
-    candidates: list[tuple[int, str]] = []
-    for first, marker in lex.subject_markers:
-        m = marker.search(sentence) if first in words else None
-        if m:
-            subject = _subject(m.group("subject"))
-            if subject:
-                candidates.append((m.start("subject"), subject))
-    return max(candidates, key=lambda f: f[0])[1] if candidates else None
+    for markers in (lex.subject_markers, lex.weak_markers):
+        # The marker nearest the subject wins: in "fem minutter til at fortælle om X",
+        # "fortælle om" names X where "minutter til" would name "at fortælle om X".
+        candidates: list[tuple[int, str]] = []
+        for first, marker in markers:
+            m = marker.search(sentence) if first in words else None
+            if m:
+                subject = _subject(m.group("subject"))
+                if subject:
+                    candidates.append((m.start("subject"), subject))
+        if candidates:
+            return max(candidates, key=lambda f: f[0])[1]
+    return None
 
 
 def head_of(text: str) -> str | None:

@@ -533,7 +533,7 @@ def test_a_numbered_heading_takes_the_paragraphs_below_it(group: Group) -> None:
     ("text", "title"),
     [
         ("Is it possible to get an item on the agenda about housing for apprentices?", "Housing"),
-        ("Kunne vi få fem minutter til at fortælle om vores nye lærlingepris?", "Lærlingepris"),
+        ("Kunne vi få fem minutter til at fortælle om vores nye lærlingepris?", "Nye lærlingepris"),
         ("Kan vi få et kvarter på mødet til vores projekt 'Job i Syddjurs'?", "Projekt 'Job"),
         (
             "We have one proposal: Title: Green skills for SMEs. Background: 7 of 10 lack them.",
@@ -560,4 +560,19 @@ def test_the_subject_line_names_the_proposal_unless_it_answers_the_call(
 ) -> None:
     text = "Vi foreslår, at gruppen inviterer Midttrafik til næste møde."
     (p,) = read_text(text, group, partner="horesta", subject=subject).proposals
+    assert p.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("hi all! can we get 10 min at the meeting re. the new bus routes? thx", "New bus routes"),
+        ("Kan vi få et kvarter vedrørende de nye busruter?", "De nye busruter"),
+        ("Vi vil gerne have et punkt om natbusser, vedrørende sommeren.", "Natbusser"),
+    ],
+)
+def test_a_subject_said_in_passing_names_it_only_when_nothing_else_does(
+    group: Group, text: str, title: str
+) -> None:
+    (p,) = read_text(text, group, partner="dania").proposals
     assert p.title == title

@@ -99,6 +99,7 @@ class Lexicon:
     # The words any phrase starts with.
     starts: frozenset[str]
     subject_markers: tuple[tuple[str, re.Pattern[str]], ...]
+    weak_markers: tuple[tuple[str, re.Pattern[str]], ...]
     subject_stop: re.Pattern[str]
     subject_leading: re.Pattern[str]
 
@@ -190,9 +191,12 @@ def lexicon() -> Lexicon:
         for phrase in sorted(set(words), key=len, reverse=True):
             compiled = re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
             combined.setdefault(_lead(phrase), []).append((name, compiled))
-    markers = tuple(
-        (_first_word(p), re.compile(phrase_pattern(p), re.IGNORECASE))
-        for p in sorted(phrases.get("subject_markers", []), key=len, reverse=True)
+    markers, weak = (
+        tuple(
+            (_first_word(p), re.compile(phrase_pattern(p), re.IGNORECASE))
+            for p in sorted(phrases.get(name, []), key=len, reverse=True)
+        )
+        for name in ("subject_markers", "subject_markers_weak")
     )
     stops = sorted(phrases.get("subject_stops", []), key=len, reverse=True)
     stop = re.compile(
@@ -211,6 +215,7 @@ def lexicon() -> Lexicon:
         combined={word: tuple(found) for word, found in combined.items()},
         starts=frozenset(key.split(" ", 1)[0] for key in combined),
         subject_markers=markers,
+        weak_markers=weak,
         subject_stop=stop,
         subject_leading=lead,
     )
