@@ -533,7 +533,7 @@ def test_a_numbered_heading_takes_the_paragraphs_below_it(group: Group) -> None:
     ("text", "title"),
     [
         ("Is it possible to get an item on the agenda about housing for apprentices?", "Housing"),
-        ("Kunne vi få fem minutter til at fortælle om vores nye lærlingepris?", "Nye lærlingepris"),
+        ("Kunne vi få fem minutter til at fortælle om vores nye lærlingepris?", "Lærlingepris"),
         ("Kan vi få et kvarter på mødet til vores projekt 'Job i Syddjurs'?", "Projekt 'Job"),
         (
             "We have one proposal: Title: Green skills for SMEs. Background: 7 of 10 lack them.",
