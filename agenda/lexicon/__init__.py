@@ -178,6 +178,10 @@ def lexicon() -> Lexicon:
         data = tomllib.loads(entry.read_text(encoding="utf-8"))
         fallback[entry.name.removesuffix(".toml")] = str(data["fallback_title"])
         for name, words in data.get("labels", {}).items():
+            if name not in FIELDS:
+                raise ValueError(
+                    f"{entry.name}: labels.{name} names no field ({', '.join(FIELDS)})"
+                )
             for word in words:
                 labels.setdefault(word.lower(), name)
         for name, words in data.get("phrases", {}).items():
