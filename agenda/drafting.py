@@ -225,7 +225,7 @@ class _Pass:
             out.question = True
             return
         # "… og at bolden går til X" moves the ball; it puts nothing on the agenda.
-        if "handovers" in roles and "ball_stays" not in roles:
+        if "handovers" in roles:
             return
         if self.is_news(note, asks=asks):
             self.update_mode = True

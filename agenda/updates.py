@@ -126,10 +126,12 @@ def _handovers(
     lex = lexicon()
     owners: dict[str, str] = {}
     for note in notes:
-        if note.used or "handovers" not in note.roles or "ball_stays" in note.roles:
+        if note.used or "handovers" not in note.roles:
             continue
         verb = lex.find("handovers", note.text)
-        if verb is None:
+        stays = lex.find("ball_stays", note.text)
+        # "Bolden bliver hos os, men fra april overtager Tradium": the later phrase decides.
+        if verb is None or (stays is not None and stays.start() >= verb.start()):
             continue
         codes = index.codes_in(note.text)
         titled = index.titled_in(note.text)

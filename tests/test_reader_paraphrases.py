@@ -576,3 +576,11 @@ def test_a_subject_said_in_passing_names_it_only_when_nothing_else_does(
 ) -> None:
     (p,) = read_text(text, group, partner="dania").proposals
     assert p.title == title
+
+
+def test_the_ball_stays_until_a_later_handover(group: Group) -> None:
+    text = (
+        "Status på I-2: 171 kursister. Bolden bliver hos os indtil april, hvor Tradium tager over."
+    )
+    (u,) = read_text(text, group, partner="aarhus-tech").updates
+    assert u.owner == "tradium"
