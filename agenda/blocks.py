@@ -57,6 +57,7 @@ _ALPHA = re.compile(r"^\s*\(?([a-zA-Z])([.)])\s+(\S.*)$")
 _EMPHASIS = re.compile(r"^\s*(\*\*|\*|__|_)(?=\S)(.+?)(?<=\S)\1\s*:?\s*$")
 _MARKDOWN_HEADING = re.compile(r"^\s*#{1,6}\s+(\S.*)$")
 _ROW = re.compile(r"^\s*\|(.+)\|\s*$")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 _MONTH_AFTER = re.compile(r"^\s*\d{1,2}\.\s+(\w+)")
 
 
@@ -112,7 +113,7 @@ def blocks(text: str) -> list[Block]:
     out: list[Block] = []
     styles: list[str] = []
     paragraph = 0
-    for chunk in re.split(r"\n\s*\n", text):
+    for chunk in _BLANK_LINE.split(text):
         lines = [ln.rstrip() for ln in chunk.splitlines() if ln.strip()]
         if not lines:
             continue

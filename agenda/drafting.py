@@ -365,25 +365,25 @@ class _Pass:
             if self.current is not None and self.current.has_content:
                 self.current.closed = True
             return
+        segs = segments(block)
+        plain = not any(s.field for s in segs)
         if (
             block.kind is BlockKind.PARAGRAPH
             and self.out.announced
             and len(block.lines) > 1
+            and plain
             and short_heading(block.head)
-            and not any(s.field for s in segments(block))
         ):
             # After "To punkter:", a short unpunctuated line over a paragraph is its heading
             # (bold in the HTML, lost in the plain text).
             block = Block(BlockKind.HEADING, block.lines, "", block.paragraph)
         if block.kind in (BlockKind.ITEM, BlockKind.HEADING):
-            segs = segments(block)
             # Labelled bullets are fields of one proposal; a plain item is a proposal of its own.
-            plain = not any(s.field for s in segs)
             if plain and self.current is not None and not self.current.open_for_title:
                 self.current.closed = True
             self.item(block, segs)
             return
-        self.segments(segments(block))
+        self.segments(segs)
 
 
 def short_heading(text: str) -> bool:

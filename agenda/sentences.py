@@ -38,26 +38,24 @@ _ROLE_SET = frozenset(ROLES)
 _WRAP = 60
 # Clients wrap at 72-78 characters; a longer line was written as one.
 _WRAP_MAX = 80
-_END = re.compile(r"([.!?…]+|\s[–-]\s)")
-_WORD_BEFORE = re.compile(r"(\S+)$")
+_INITIALS = re.compile(r"(?:\w\.){2,}")
+_DAY = re.compile(r"\d{1,2}\.")
+_NEXT = re.compile(r"\S")
 
 
 def _ends_here(text: str, end: int) -> bool:
     """Whether the full stop(s) before `end` close a sentence."""
-    mark = text[end - 1]
-    rest = text[end:].lstrip()
-    if not rest:
+    following = _NEXT.search(text, end)
+    if following is None or text[end - 1] in "?!…":
         return True
-    if mark in "?!…":
-        return True
-    word = _WORD_BEFORE.search(text[:end])
-    token = word.group(1).lower() if word else ""
-    if token in lexicon().abbreviations or re.fullmatch(r"(?:\w\.){2,}", token):
+    after = following.group(0)
+    token = text[text.rfind(" ", 0, end) + 1 : end].lower()
+    if token in lexicon().abbreviations or _INITIALS.fullmatch(token):
         return False
     # "8. december", "kl. 22.10", "1.-3. klasse": a number's full stop continues the sentence.
-    if re.fullmatch(r"\d{1,2}\.", token) and not rest[:1].isupper():
+    if _DAY.fullmatch(token) and not after.isupper():
         return False
-    return rest[:1].isupper() or rest[:1].isdigit() or not rest[:1].isalnum()
+    return after.isupper() or after.isdigit() or not after.isalnum()
 
 
 def _split_line(line: str) -> list[str]:
