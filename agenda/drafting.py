@@ -331,7 +331,8 @@ class _Pass:
             self.segments(segs)
             return
         text = block.text
-        roles = roles_of(text)
+        # The item's roles are its sentences' (read once, and again from the cache below).
+        roles = frozenset().union(*(roles_of(s) for s in split(text)))
         qualifies = (
             self.out.announced or bool(roles & _ASK) or block.kind is not BlockKind.ITEM
         ) and not (self.index.codes_in(text) and "formulas" not in roles)

@@ -20,7 +20,7 @@ from agenda.lexicon import lexicon
 from agenda.model import Group
 from agenda.reading import MessageKind, Proposal, Reading
 from agenda.sentences import roles_of
-from agenda.subjects import subject_line
+from agenda.subjects import head_of, short_sentence, subject_line, subject_of
 from agenda.updates import read_updates
 
 __all__ = ["clear_caches", "points_to_document", "read_text"]
@@ -55,6 +55,8 @@ class _Read:
 def clear_caches() -> None:
     """Forget the sentences read so far, so the next texts are read as new (benchmarks)."""
     roles_of.cache_clear()
+    for cached in (subject_of, head_of, short_sentence):
+        cached.cache_clear()
     clear_lexicon_caches()
     forget_matches()
 

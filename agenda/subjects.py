@@ -7,6 +7,7 @@ names the subject, the caller falls back to the subject line or the group's word
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from agenda.lexicon import lexicon, words_of
 from agenda.sentences import roles_of
@@ -47,6 +48,7 @@ def _subject(raw: str) -> str | None:
     return text
 
 
+@lru_cache(maxsize=4096)
 def subject_of(sentence: str) -> str | None:
     """The subject a request names: "et punkt om X", "tage X op", "... for the meeting: X"."""
     head, colon, after = sentence.partition(": ")
@@ -77,6 +79,7 @@ def subject_of(sentence: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def head_of(text: str) -> str | None:
     """A short heading before " – " or ": " that opens a paragraph, when it is no sentence."""
     m = re.match(r"^(.+?)(?:\s[–—-]\s|:\s)", text.strip())
@@ -91,6 +94,7 @@ def head_of(text: str) -> str | None:
     return clean_title(head) or None
 
 
+@lru_cache(maxsize=4096)
 def short_sentence(sentence: str) -> str | None:
     """A first sentence that is only a name ("Generationsskifte i de små virksomheder.")."""
     words = sentence.split()
