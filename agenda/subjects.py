@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from agenda.lexicon import lexicon, words_of
+from agenda.lexicon import lexicon, subject_pattern, words_of
 from agenda.sentences import roles_of
 
 __all__ = ["clean_title", "head_of", "short_sentence", "subject_line", "subject_of"]
@@ -69,7 +69,7 @@ def subject_of(sentence: str) -> str | None:
         # "fortælle om" names X where "minutter til" would name "at fortælle om X".
         candidates: list[tuple[int, str]] = []
         for first, marker in markers:
-            m = marker.search(sentence) if first in words else None
+            m = subject_pattern(marker).search(sentence) if first in words else None
             if m:
                 subject = _subject(m.group("subject"))
                 if subject:

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-__all__ = ["FIELDS", "Lexicon", "clear_caches", "lexicon", "phrase_pattern", "words_of"]
+__all__ = [
+    "FIELDS",
+    "Lexicon",
+    "clear_caches",
+    "lexicon",
+    "phrase_pattern",
+    "subject_pattern",
+    "words_of",
+]
 
 # The fields a label can name, in the order a template lists them.
 FIELDS = ("title", "background", "recommendation", "description", "attachments")
@@ -74,12 +82,24 @@ def _first_word(phrase: str) -> str:
     return found[0] if found else ""
 
 
-def _by_first_word(phrases: list[str]) -> dict[str, tuple[re.Pattern[str], ...]]:
-    """Each phrase compiled, filed under its first word, longest first."""
-    index: dict[str, list[re.Pattern[str]]] = {}
+@cache
+def subject_pattern(marker: str) -> re.Pattern[str]:
+    """A subject marker compiled, its subject captured as the group "subject"."""
+    return re.compile(phrase_pattern(marker), re.IGNORECASE)
+
+
+@cache
+def _compiled(phrase: str) -> re.Pattern[str]:
+    # Compiled on first use: a single message needs few of the phrases, and compiling them
+    # all would cost a short command more than reading the message.
+    return re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
+
+
+def _by_first_word(phrases: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each phrase filed under its first word, longest first."""
+    index: dict[str, list[str]] = {}
     for phrase in sorted(set(phrases), key=len, reverse=True):
-        compiled = re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
-        index.setdefault(_first_word(phrase), []).append(compiled)
+        index.setdefault(_first_word(phrase), []).append(phrase)
     return {word: tuple(found) for word, found in index.items()}
 
 
@@ -93,13 +113,14 @@ class Lexicon:
     phrases: dict[str, tuple[str, ...]]
     # Every list's phrases filed by their first word: a text is tried only where one of
     # those words stands (one big alternation searched at every position is far slower).
-    index: dict[str, dict[str, tuple[re.Pattern[str], ...]]]
+    index: dict[str, dict[str, tuple[str, ...]]]
     # The same, all lists together: word -> (list, phrase) for reading every role at once.
-    combined: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
+    combined: dict[str, tuple[tuple[str, str], ...]]
     # The words any phrase starts with.
     starts: frozenset[str]
-    subject_markers: tuple[tuple[str, re.Pattern[str]], ...]
-    weak_markers: tuple[tuple[str, re.Pattern[str]], ...]
+    # (first word, phrase) of every marker; compile with subject_pattern().
+    subject_markers: tuple[tuple[str, str], ...]
+    weak_markers: tuple[tuple[str, str], ...]
     subject_stop: re.Pattern[str]
     subject_leading: re.Pattern[str]
 
@@ -118,8 +139,8 @@ class Lexicon:
         elif filed.keys().isdisjoint(words_of(text)):
             return None
         for word, start in tokens:
-            for pattern in filed.get(word, ()):
-                found = pattern.match(text, start)
+            for phrase in filed.get(word, ()):
+                found = _compiled(phrase).match(text, start)
                 if found is not None:
                     return found
         return None
@@ -135,10 +156,10 @@ class Lexicon:
             # Phrases are filed by their first word, or by their first two words.
             pair = word + " " + tokens[n + 1][0] if n + 1 < len(tokens) else word
             for key in (word, pair):
-                for role, pattern in self.combined.get(key, ()):
+                for role, phrase in self.combined.get(key, ()):
                     if role in found or (n and role in _ANCHORED):
                         continue
-                    if pattern.match(text, start) is not None:
+                    if _compiled(phrase).match(text, start) is not None:
                         found.add(role)
         return frozenset(found)
 
@@ -190,16 +211,12 @@ def lexicon() -> Lexicon:
             else:
                 phrases.setdefault(name, []).extend(words)
     index = {name: _by_first_word(words) for name, words in phrases.items()}
-    combined: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    combined: dict[str, list[tuple[str, str]]] = {}
     for name, words in phrases.items():
         for phrase in sorted(set(words), key=len, reverse=True):
-            compiled = re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
-            combined.setdefault(_lead(phrase), []).append((name, compiled))
+            combined.setdefault(_lead(phrase), []).append((name, phrase))
     markers, weak = (
-        tuple(
-            (_first_word(p), re.compile(phrase_pattern(p), re.IGNORECASE))
-            for p in sorted(phrases.get(name, []), key=len, reverse=True)
-        )
+        tuple((_first_word(p), p) for p in sorted(phrases.get(name, []), key=len, reverse=True))
         for name in ("subject_markers", "subject_markers_weak")
     )
     stops = sorted(phrases.get("subject_stops", []), key=len, reverse=True)
