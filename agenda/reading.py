@@ -31,6 +31,8 @@ class Proposal:
     description: str | None = None
     sdgs: tuple[int, ...] = ()
     attachments: tuple[str, ...] = ()
+    # Read from an attached document the sender pointed to, not from the mail's text.
+    from_document: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Reading:
     new_text: str = ""
     confidence: float = 1.0
     notes: tuple[str, ...] = field(default=())
+    # Why the confidence is what it is: one short line per rule that decided the reading.
+    reasons: tuple[str, ...] = field(default=())
 
     @property
     def is_answer(self) -> bool:
@@ -77,6 +81,7 @@ class Reading:
                     "description": p.description,
                     "sdgs": list(p.sdgs),
                     "attachments": list(p.attachments),
+                    "from_document": p.from_document,
                 }
                 for p in self.proposals
             ],
@@ -91,4 +96,5 @@ class Reading:
             ],
             "new_text": self.new_text,
             "confidence": round(self.confidence, 2),
+            "reasons": list(self.reasons),
         }

@@ -24,6 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from agenda.groupfile import load_group  # noqa: E402 - the repo must be on the path first
+from agenda.reader import clear_caches  # noqa: E402
 from agenda.reading import Channel  # noqa: E402
 from mail.trim import trim_reply  # noqa: E402
 from partnerdesk.parsing import parse_message  # noqa: E402
@@ -53,10 +54,14 @@ print(json.dumps(out))
 """
 
 
-def _rate(items: Sequence[T], work: Callable[[T], object]) -> float:
+def _rate(
+    items: Sequence[T], work: Callable[[T], object], before_pass: Callable[[], None] | None = None
+) -> float:
     done = 0
     start = time.perf_counter()
     while True:
+        if before_pass is not None:
+            before_pass()
         for item in items:
             work(item)
         done += len(items)
@@ -94,7 +99,11 @@ def main() -> None:
     ns = parser.parse_args()
     corpus = Path(ns.corpus)
     group = load_group(corpus / "group.toml")
-    emails = [p.read_bytes() for p in sorted((corpus / "replies").glob("*.eml"))]
+    emails = [
+        p.read_bytes()
+        for folder in ("replies", "replies-2")
+        for p in sorted((corpus / folder).glob("*.eml"))
+    ]
     trim_files = sorted((corpus / "trimming").glob("*/cases/*.input.txt"))
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in trim_files]
     if not emails or not texts:
@@ -105,6 +114,8 @@ def main() -> None:
 
     rows = [
         (f"partnerdesk: whole reading, partner replies ({len(emails)} .eml)", _rate(emails, read)),
+        # The same replies read as new texts: nothing remembered from the pass before.
+        ("partnerdesk: whole reading, every text new", _rate(emails, read, clear_caches)),
         (f"partnerdesk: trim_reply, trimming corpus ({len(texts)})", _rate(texts, trim_reply)),
     ]
     for name, rate in _peers(ns.peers_python, corpus / "trimming", trim_files).items():

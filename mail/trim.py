@@ -21,6 +21,7 @@ from mail.trim_patterns import (
     EMAIL,
     FOOTER_LINK,
     FORWARD_MARKER,
+    FORWARD_SUBJECT,
     GMT_OFFSET,
     HEADER_LABELS,
     HEADER_LINE,
@@ -56,10 +57,15 @@ _MAX_FOOTER_LINES = 10
 __all__ = ["trim_reply"]
 
 
-def trim_reply(body: str) -> str:
-    """Return the sender's own new text of a plain-text reply body."""
+def trim_reply(body: str, *, subject: str = "") -> str:
+    """Return the sender's own new text of a plain-text reply body.
+
+    With a forward's subject ("VS:", "Fwd:"), the first embedded header block opens the
+    message passed on (Outlook forwards with a bare "Fra:/Sendt:" block and no marker line).
+    """
     lines = body.splitlines()
-    parts = [_finish(segment) for segment in _segments(lines)]
+    forward = FORWARD_SUBJECT.match(subject) is not None
+    parts = [_finish(segment) for segment in _segments(lines, forward=forward)]
     return "\n\n".join(part for part in parts if part)
 
 
@@ -75,7 +81,7 @@ def _is_quote(line: str) -> bool:
     return ">" in head and QUOTE.match(line) is not None
 
 
-def _segments(lines: list[str]) -> list[list[str]]:
+def _segments(lines: list[str], *, forward: bool = False) -> list[list[str]]:
     """Split into the sender's text and any forwarded messages, dropping replied-to history."""
     segments: list[list[str]] = []
     current: list[str] = []
@@ -104,6 +110,12 @@ def _segments(lines: list[str]) -> list[list[str]]:
             continue
         if HEADER_LINE.match(line):
             end = _header_block_end(lines, i)
+            if end is not None and forward and has_content:
+                # The forwarded message starts here: a new segment, as after a marker line.
+                segments.append(current)
+                current, has_content, in_signature, forward = [], False, False, False
+                i = _skip_blank(lines, end)
+                continue
             if end is not None:
                 if has_content or in_signature:
                     break
@@ -424,6 +436,8 @@ def _signature_like(text: str) -> bool:
 
 
 def _is_closing(text: str, *, has_tail: bool) -> bool:
+    # A bold sign-off ("*Med venlig hilsen*", from HTML or Gmail) is still a sign-off.
+    text = text.strip("*_ ")
     strong = STRONG_CLOSING.match(text)
     if strong is not None:
         return _name_or_nothing(strong.group("rest"), allow_closing=True)

@@ -117,7 +117,7 @@ FOOTER_LINK = re.compile(r"<[^>]*>|\((?:https?://|www\.)[^)]*\)|https?://\S+|\]\
 # Sign-offs. STRONG ones always close a message; WEAK ones ("Thanks") only with a name after them.
 _STRONG_CLOSING = (
     r"(?:med\s+)?venlig(?:e|st)?\s+hilse?n(?:er)?|venlige\s+hilsner|m\.?v\.?h\.?|v\.?h\.?|"
-    r"k\.?h\.?|kærlig\s+hilsen|(?:mange|de\s+bedste|bedste|gode|varme|venlige|kærlige)\s+hilsn?e?r?|"
+    r"k\.?h\.?|b\.?h\.?|kærlig\s+hilsen|(?:mange|de\s+bedste|bedste|gode|varme|venlige|kærlige)\s+hilsn?e?r?|"
     r"hilsen|hilsner|(?:with\s+)?(?:best|kind|warm|warmest|kindest|many)\s+regards|regards|"
     r"best\s+wishes|all\s+the\s+best|(?:yours\s+)?sincerely|yours\s+(?:truly|faithfully)|cheers|"
     r"best|med\s+vänlig(?:a)?\s+hälsning(?:ar)?|vänliga\s+hälsningar|"
@@ -154,3 +154,6 @@ DISCLAIMER_WORDS = re.compile(
 
 # Characters that make a line look non-empty without carrying text (Gmail's tracker "ᐧ", BOM).
 INVISIBLE = " \t\u00a0\u200b\u200c\u200d\u2060\ufeff\u1427"
+
+# A forward's subject: its outermost prefix is a forward prefix ("VS: Idé", not "SV: VS: Idé").
+FORWARD_SUBJECT = re.compile(r"^\s*(?:vs|fwd?|wg|tr|videresend[et]?)\s*:", _I)

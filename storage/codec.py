@@ -41,6 +41,7 @@ def reading_from_json(data: dict[str, Any]) -> Reading:
                 description=p.get("description"),
                 sdgs=tuple(int(n) for n in p.get("sdgs", ())),
                 attachments=tuple(p.get("attachments", ())),
+                from_document=bool(p.get("from_document", False)),
             )
             for p in data.get("proposals", ())
         ),
@@ -56,6 +57,7 @@ def reading_from_json(data: dict[str, Any]) -> Reading:
         new_text=data.get("new_text", ""),
         confidence=float(data.get("confidence", 1.0)),
         notes=tuple(data.get("notes", ())),
+        reasons=tuple(data.get("reasons", ())),
     )
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mail import trim_reply
+from mail.html import html_to_text
 from mail.mime import read_message
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -271,3 +272,50 @@ def test_partner_replies_keep_new_text_and_drop_quotes_signatures_and_disclaimer
             if p.lower() in new_text
         ]
     assert not failures, "\n".join(failures)
+
+
+OUTLOOK_FORWARD = (
+    "Hej Erik\n\nJeg sender min kollegas forslag videre.\n\nVenlig hilsen\nHanne\n\n"
+    "Fra: Jonas Kirkegaard <jk@example.org>\nSendt: 24. november 2026 14:31\n"
+    "Til: Hanne Bech <hb@example.org>\nEmne: Idé\n\n"
+    "Hej Hanne\n\nJeg foreslår et punkt om sprogstøtte.\n\n"
+    "Hilsen\nJonas Kirkegaard\nTlf. 87 11 42 37\n"
+)
+
+
+def test_an_outlook_forward_without_a_marker_line_keeps_the_message_passed_on() -> None:
+    out = trim_reply(OUTLOOK_FORWARD, subject="VS: Idé")
+    assert "sender min kollegas forslag" in out
+    assert "punkt om sprogstøtte" in out
+    assert "Emne:" not in out and "87 11 42 37" not in out and "Venlig hilsen" not in out
+
+
+def test_the_same_header_block_in_a_reply_ends_the_new_text() -> None:
+    out = trim_reply(OUTLOOK_FORWARD, subject="SV: VS: Idé")
+    assert "sender min kollegas forslag" in out
+    assert "sprogstøtte" not in out
+
+
+def test_a_bold_sign_off_is_a_sign_off() -> None:
+    out = trim_reply("Hej\n\nVi har et punkt.\n\n*Med venlig hilsen*\n*Ole Hansen*\nDirektør\n")
+    assert out == "Hej\n\nVi har et punkt."
+
+
+def test_html_table_rows_become_label_value_lines() -> None:
+    html = (
+        "<p>Hej</p><table><tr><td><p><b>Titel</b></p></td><td><p>Jobrotation</p></td></tr>"
+        "<tr><td>Baggrund</td><td>45 hjælpere<br>skal uddannes.</td></tr></table><p>Mvh</p>"
+    )
+    assert html_to_text(html) == (
+        "Hej\n\n| Titel | Jobrotation |\n| Baggrund | 45 hjælpere skal uddannes. |\n\nMvh"
+    )
+
+
+def test_html_bold_paragraphs_and_headings_are_marked_as_headings() -> None:
+    html = "<p><b>Robotter i små virksomheder</b><br>Vi foreslår et kursus.</p><h2>Næste</h2>"
+    assert html_to_text(html).splitlines() == [
+        "*Robotter i små virksomheder*",
+        "Vi foreslår et kursus.",
+        "*Næste*",
+    ]
+    assert html_to_text("<p><b>Fra:</b> Jonas</p>") == "Fra: Jonas"

@@ -1,0 +1,242 @@
+"""The reading vocabularies (the *.toml files beside this module), merged and compiled once.
+
+The files are package data, read at first use like a constant table; nothing here touches
+the network or the partner's message store.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+__all__ = [
+    "FIELDS",
+    "Lexicon",
+    "clear_caches",
+    "lexicon",
+    "phrase_pattern",
+    "subject_pattern",
+    "words_of",
+]
+
+# The fields a label can name, in the order a template lists them.
+FIELDS = ("title", "background", "recommendation", "description", "attachments")
+# "…" in a phrase: a gap of up to this many words.
+_GAP_WORDS = 3
+_GAP = "…"
+# "{}" in a subject marker: where the subject stands.
+_SLOT = "{}"
+_WORD = re.compile(r"\w+")
+
+
+def phrase_pattern(phrase: str, *, capture: bool = True) -> str:
+    """A regular expression for one vocabulary phrase (see README.md beside this module)."""
+    body = ""
+    tokens = phrase.split()
+    for n, token in enumerate(tokens):
+        if token == _GAP:
+            # The gap swallows its own trailing whitespace.
+            body += rf"(?:\S+\s+){{0,{_GAP_WORDS}}}?"
+            continue
+        # A subject at the end runs to the end of the sentence; inside, to the next word.
+        lazy = "" if n == len(tokens) - 1 else "?"
+        subject = rf"(?P<subject>.+{lazy})" if capture else rf".+{lazy}"
+        piece = subject if token == _SLOT else re.escape(token)
+        body += piece + r"\s+"
+    body = body.removesuffix(r"\s+")
+    # Word boundaries only where the phrase starts or ends with a word character.
+    head = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    tail = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    return head + body + tail
+
+
+@lru_cache(maxsize=8192)
+def words_of(text: str) -> frozenset[str]:
+    """The lower-case words of a text."""
+    return frozenset(_WORD.findall(text.lower()))
+
+
+@lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[tuple[str, int], ...]:
+    """The lower-case words of a text with where each starts."""
+    low = text.lower()
+    if len(low) == len(text):  # lower-casing kept every position (nearly always)
+        return tuple((m.group(0), m.start()) for m in _WORD.finditer(low))
+    return tuple((m.group(0).lower(), m.start()) for m in _WORD.finditer(text))
+
+
+def _lead(phrase: str) -> str:
+    """A phrase's filing key: its first two words, or one when a gap or slot follows it."""
+    tokens = phrase.lower().split()
+    words: list[str] = _WORD.findall(tokens[0]) if tokens else []
+    if len(tokens) > 1 and tokens[1] not in (_GAP, _SLOT):
+        words += _WORD.findall(tokens[1])
+    return " ".join(words[:2])
+
+
+def _first_word(phrase: str) -> str:
+    found = _WORD.findall(phrase.lower())
+    return found[0] if found else ""
+
+
+@cache
+def subject_pattern(marker: str) -> re.Pattern[str]:
+    """A subject marker compiled, its subject captured as the group "subject"."""
+    return re.compile(phrase_pattern(marker), re.IGNORECASE)
+
+
+@cache
+def _compiled(phrase: str) -> re.Pattern[str]:
+    # Compiled on first use: a single message needs few of the phrases, and compiling them
+    # all would cost a short command more than reading the message.
+    return re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
+
+
+def _by_first_word(phrases: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each phrase filed under its first word, longest first."""
+    index: dict[str, list[str]] = {}
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        index.setdefault(_first_word(phrase), []).append(phrase)
+    return {word: tuple(found) for word, found in index.items()}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Every language's vocabulary merged, compiled for matching."""
+
+    labels: dict[str, str]
+    fallback_titles: dict[str, str]
+    abbreviations: frozenset[str]
+    phrases: dict[str, tuple[str, ...]]
+    # Every list's phrases filed by their first word: a text is tried only where one of
+    # those words stands (one big alternation searched at every position is far slower).
+    index: dict[str, dict[str, tuple[str, ...]]]
+    # The same, all lists together: word -> (list, phrase) for reading every role at once.
+    combined: dict[str, tuple[tuple[str, str], ...]]
+    # The words any phrase starts with.
+    starts: frozenset[str]
+    # (first word, phrase) of every marker; compile with subject_pattern().
+    subject_markers: tuple[tuple[str, str], ...]
+    weak_markers: tuple[tuple[str, str], ...]
+    subject_stop: re.Pattern[str]
+    subject_leading: re.Pattern[str]
+
+    def has(self, role: str, text: str) -> bool:
+        """Whether a phrase of this list stands in the text."""
+        return _has(role, text)
+
+    def find(self, role: str, text: str) -> re.Match[str] | None:
+        """The first phrase of this list in the text."""
+        filed = self.index.get(role)
+        if not filed:
+            return None
+        tokens = _tokens(text)
+        if role in _ANCHORED:
+            tokens = tokens[:1]  # only the sentence's first word may open these
+        elif filed.keys().isdisjoint(words_of(text)):
+            return None
+        for word, start in tokens:
+            for phrase in filed.get(word, ()):
+                found = _compiled(phrase).match(text, start)
+                if found is not None:
+                    return found
+        return None
+
+    def lists_in(self, text: str) -> frozenset[str]:
+        """Every list with a phrase in the text, in one pass over its words."""
+        found: set[str] = set()
+        tokens = _tokens(text)
+        starts = self.starts
+        for n, (word, start) in enumerate(tokens):
+            if word not in starts:
+                continue  # most words open no phrase at all
+            # Phrases are filed by their first word, or by their first two words.
+            pair = word + " " + tokens[n + 1][0] if n + 1 < len(tokens) else word
+            for key in (word, pair):
+                for role, phrase in self.combined.get(key, ()):
+                    if role in found or (n and role in _ANCHORED):
+                        continue
+                    if _compiled(phrase).match(text, start) is not None:
+                        found.add(role)
+        return frozenset(found)
+
+    def fallback_title(self, language: str) -> str:
+        """The word a proposal is called when nothing names it, in the group's language."""
+        return self.fallback_titles.get(language) or next(iter(self.fallback_titles.values()))
+
+
+def clear_caches() -> None:
+    """Forget every text matched so far (the vocabulary itself stays compiled)."""
+    _has.cache_clear()
+    _tokens.cache_clear()
+    words_of.cache_clear()
+
+
+@lru_cache(maxsize=16384)
+def _has(role: str, text: str) -> bool:
+    # Sentences recur (roles, subjects, updates read the same ones): each is searched once.
+    return lexicon().find(role, text) is not None
+
+
+# Lists whose phrases count only at the start of a sentence.
+_ANCHORED = frozenset({"greetings", "signoffs", "background_markers", "formula_starts"})
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The merged vocabulary of every language file."""
+    labels: dict[str, str] = {}
+    fallback: dict[str, str] = {}
+    abbreviations: set[str] = set()
+    phrases: dict[str, list[str]] = {}
+    folder = resources.files("agenda.lexicon")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        fallback[entry.name.removesuffix(".toml")] = str(data["fallback_title"])
+        for name, words in data.get("labels", {}).items():
+            if name not in FIELDS:
+                raise ValueError(
+                    f"{entry.name}: labels.{name} names no field ({', '.join(FIELDS)})"
+                )
+            for word in words:
+                labels.setdefault(word.lower(), name)
+        for name, words in data.get("phrases", {}).items():
+            if name == "abbreviations":
+                abbreviations.update(w.lower() for w in words)
+            else:
+                phrases.setdefault(name, []).extend(words)
+    index = {name: _by_first_word(words) for name, words in phrases.items()}
+    combined: dict[str, list[tuple[str, str]]] = {}
+    for name, words in phrases.items():
+        for phrase in sorted(set(words), key=len, reverse=True):
+            combined.setdefault(_lead(phrase), []).append((name, phrase))
+    markers, weak = (
+        tuple((_first_word(p), p) for p in sorted(phrases.get(name, []), key=len, reverse=True))
+        for name in ("subject_markers", "subject_markers_weak")
+    )
+    stops = sorted(phrases.get("subject_stops", []), key=len, reverse=True)
+    stop = re.compile(
+        r"\s+(?:" + "|".join(phrase_pattern(s) for s in stops) + r")(?:\s|$)", re.IGNORECASE
+    )
+    leading = sorted(phrases.get("subject_leading", []), key=len, reverse=True)
+    lead = re.compile(
+        r"^(?:(?:" + "|".join(phrase_pattern(w) for w in leading) + r")\s+)+", re.IGNORECASE
+    )
+    return Lexicon(
+        labels=labels,
+        fallback_titles=fallback,
+        abbreviations=frozenset(abbreviations),
+        phrases={k: tuple(v) for k, v in phrases.items()},
+        index=index,
+        combined={word: tuple(found) for word, found in combined.items()},
+        starts=frozenset(key.split(" ", 1)[0] for key in combined),
+        subject_markers=markers,
+        weak_markers=weak,
+        subject_stop=stop,
+        subject_leading=lead,
+    )
