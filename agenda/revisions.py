@@ -50,12 +50,14 @@ class Intent(StrEnum):
 
 @cache
 def _phrases() -> dict[Intent, tuple[re.Pattern[str], ...]]:
-    text = resources.files("agenda").joinpath("lexicon/revision.toml").read_text("utf-8")
-    data = tomllib.loads(text)
     found: dict[Intent, list[re.Pattern[str]]] = {i: [] for i in Intent if i is not Intent.NONE}
-    for language in data.values():
+    # Every language's words count for every answer: partners switch language.
+    for entry in resources.files("agenda.lexicon").iterdir():
+        if not entry.name.endswith(".toml"):
+            continue
+        words = tomllib.loads(entry.read_text(encoding="utf-8")).get("revisions", {})
         for intent, phrases in found.items():
-            for phrase in language.get(intent.value, ()):
+            for phrase in words.get(intent.value, ()):
                 phrases.append(re.compile(rf"(?<!\w){re.escape(str(phrase).lower())}(?!\w)"))
     return {intent: tuple(p) for intent, p in found.items()}
 
