@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from agenda.errors import PartnerdeskError
-from partnerdesk import commands, review_commands
+from partnerdesk import commands, invite_commands, review_commands
 from partnerdesk.arguments import UsageProblem, parser_class
 from partnerdesk.settings import Settings, load_settings
 from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
@@ -100,6 +100,12 @@ def _parser(language: str) -> argparse.ArgumentParser:
     late.add_argument("decision", choices=["list", "admit", "decline"], help=h["late_decision"])
     late.add_argument("answer", nargs="?", help=h["late_answer"])
 
+    invite = command("invite", sub)
+    whom = invite.add_mutually_exclusive_group()
+    whom.add_argument("--contact", metavar="EMAIL", help=h["invite_contact"])
+    whom.add_argument("--all", action="store_true", help=h["invite_all"])
+    invite.add_argument("--mail", action="store_true", help=h["invite_mail"])
+
     initiatives = actions(command("initiatives", sub, leaf=False))
     command("initiatives report", initiatives)
     db = actions(command("db", sub, leaf=False))
@@ -166,6 +172,7 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("agenda", "publish"): commands.agenda_publish,
     ("agenda", "edit"): commands.agenda_edit,
     ("agenda", "late"): commands.agenda_late,
+    ("invite", None): invite_commands.invite,
     ("initiatives", "report"): commands.initiatives_report,
     ("db", "upgrade"): commands.db_upgrade,
 }

@@ -68,9 +68,16 @@ class Renderer:
         return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)
 
     def call_mail(
-        self, group: Group, meeting: Meeting, partner: Partner, contact: Contact, reply_address: str
+        self,
+        group: Group,
+        meeting: Meeting,
+        partner: Partner,
+        contact: Contact,
+        reply_address: str,
+        *,
+        chat_link: str | None = None,
     ) -> RenderedMail:
-        """The call for agenda items to one contact."""
+        """The call for agenda items to one contact (with their Telegram link, if any)."""
         return self._mail(
             group,
             "call",
@@ -79,6 +86,7 @@ class Renderer:
             contact=contact,
             reply_address=reply_address,
             initiatives=group.initiatives_owned_by(partner.slug),
+            chat_link=chat_link,
         )
 
     def reminder_mail(
@@ -127,6 +135,12 @@ class Renderer:
             late=late,
             revision=revision,
         )
+
+    def invite_mail(
+        self, group: Group, contact: Contact, link: str, *, expires: datetime
+    ) -> RenderedMail:
+        """A contact's personal Telegram link, by e-mail."""
+        return self._mail(group, "invite", contact=contact, link=link, expires=expires)
 
     def held_notice(self, group: Group, sender: str) -> RenderedMail:
         """To an unknown sender: the message waits for the secretariat."""

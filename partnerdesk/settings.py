@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     fault_point: str = ""
     # An outbox row left "sending" this long ago was cut off by a crash.
     sending_timeout_seconds: float = 600.0
+    # The bot's username for t.me links; asked of Telegram when empty.
+    telegram_bot_username: str = ""
+    # How long a Telegram link code can be used.
+    telegram_code_days: int = 14
+    # Telegram's limits: about 30 messages a second overall, one a second in one chat.
+    telegram_per_second: float = 30.0
+    telegram_per_chat_seconds: float = 1.0
 
     @field_validator("groups", mode="before")
     @classmethod

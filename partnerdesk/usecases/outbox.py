@@ -142,7 +142,12 @@ async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
         await app.store.update_outbox(
             entry.id, status=OutboxStatus.SENDING, next_attempt_at=app.clock()
         )
-        result = await app.chat_sender.send_text(entry.recipient, entry.chat_text)
+        result = await app.chat_sender.send_text(
+            entry.recipient,
+            entry.chat_text,
+            buttons=entry.chat_buttons,
+            document=entry.chat_document,
+        )
         crash_point(app.settings, "after_send")
         attempts = entry.attempts + 1
         if result.sent:
@@ -155,6 +160,10 @@ async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
             await app.store.update_outbox(
                 entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
             )
+            if result.blocked:
+                from partnerdesk.usecases.chat_delivery import chat_blocked
+
+                await chat_blocked(app, entry)
             await report_failures(app, [replace(entry, error=result.error)])
         else:
             retrying += 1
