@@ -9,27 +9,14 @@ import pytest
 
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.demo import DemoClock
-from partnerdesk.settings import Settings
-from tests.conftest import CORPUS_GROUP
 from tests.fakes.botapi import FakeBotApi
+from tests.telegram_helpers import bot_settings
 
 
 @pytest.fixture
 def botapi() -> Iterator[FakeBotApi]:
     with FakeBotApi() as server:
         yield server
-
-
-def bot_settings(tmp_path: Path, botapi: FakeBotApi) -> Settings:
-    """Settings for the corpus group with the bot on the fake server, without pauses."""
-    return Settings(
-        data_dir=tmp_path / "var",
-        groups=[CORPUS_GROUP],
-        telegram_token="123:TEST",
-        telegram_base_url=botapi.base_url,
-        telegram_per_chat_seconds=0.0,
-        telegram_per_second=1000.0,
-    )
 
 
 @pytest.fixture

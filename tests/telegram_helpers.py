@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from partnerdesk.app import App
+from partnerdesk.settings import Settings
 from partnerdesk.usecases.linking import find_contact, new_link
+from tests.conftest import CORPUS_GROUP
 from tests.fakes.botapi import FakeBotApi
 
 CHAIR = "lene.kjaer@norddjurs.example.org"
 MEMBER = "cab@di-djursland.example.com"
 SECRETARIAT = "erik.holm@norddjurs.example.org"
+
+
+def bot_settings(tmp_path: Path, botapi: FakeBotApi) -> Settings:
+    """Settings for the corpus group with the bot on the fake server, without pauses."""
+    return Settings(
+        data_dir=tmp_path / "var",
+        groups=[CORPUS_GROUP],
+        telegram_token="123:TEST",
+        telegram_base_url=botapi.base_url,
+        telegram_per_chat_seconds=0.0,
+        telegram_per_second=1000.0,
+    )
 
 
 async def until(check: Callable[[], bool]) -> None:
