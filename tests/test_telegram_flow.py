@@ -86,8 +86,11 @@ async def test_a_blocked_chat_is_closed_and_the_contact_gets_mail(
 ) -> None:
     group = bot_app.group()
     await linked(bot_app, botapi, MEMBER, 505)
-    link = (await bot_app.store.links(group.slug))[0]
-    await bot_app.store.save_link(type(link)(**{**link.__dict__, "chat_only": True, "state": {}}))
+    botapi.state.user_writes(505, None, "/kanal")
+    await until(lambda: len(botapi.state.messages_to(505)) >= 2)
+    choice = botapi.state.messages_to(505)[-1]
+    botapi.state.user_presses(505, choice, buttons_of(choice)["Kun Telegram"])
+    await until(lambda: "kun beskeder her" in botapi.state.texts_to(505)[-1])
     botapi.state.blocked_chats.add(505)
     await calls.open_call(bot_app, group, bot_app.meeting(group, "2026-2"))
     await deliver_outbox(bot_app)

@@ -123,6 +123,9 @@ async def handle_event(app: App, event: ChatEvent) -> list[ChatReply]:
 async def _handle(app: App, event: ChatEvent) -> list[ChatReply]:
     first = _any_group(app)
     if not event.private:
+        # In a group the bot answers commands only, so it never talks over a conversation.
+        if event.kind is not EventKind.COMMAND:
+            return []
         return [ChatReply(chat_say(first, "private_only"))]
     if event.kind is EventKind.COMMAND and event.command == "start" and event.argument:
         return [await _link(app, event)]
@@ -166,14 +169,22 @@ async def _help(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
 
 
 def _commands() -> dict[str, Command]:
-    from partnerdesk.usecases import chat_chair, chat_partner
+    from partnerdesk.usecases import chat_chair, chat_initiatives, chat_partner, chat_propose
 
     return {
+        "forslag": chat_propose.start,
+        "propose": chat_propose.start,
+        "annuller": chat_propose.cancel,
+        "cancel": chat_propose.cancel,
+        "indsatser": chat_initiatives.initiatives,
+        "initiatives": chat_initiatives.initiatives,
         "start": _help,
         "help": _help,
         "hjaelp": _help,
         "hjælp": _help,
         "status": chat_partner.status,
+        "kanal": chat_partner.channel,
+        "channel": chat_partner.channel,
         "udkast": chat_chair.draft,
         "draft": chat_chair.draft,
         "godkend": chat_chair.approve_shown,

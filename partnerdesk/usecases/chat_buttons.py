@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from bot.events import ChatEvent, ChatReply
 from partnerdesk.app import App
 from partnerdesk.chat_texts import chat_say
-from partnerdesk.usecases import chat_chair, chat_partner
+from partnerdesk.usecases import chat_chair, chat_initiatives, chat_partner, chat_propose
 from partnerdesk.usecases.linking import Person
 
 Pressed = Callable[[App, Person, ChatEvent, list[str]], Awaitable[list[ChatReply]]]
@@ -35,6 +35,13 @@ _BUTTONS: dict[str, tuple[int, Pressed]] = {
     "ra": (1, _one_number(chat_chair.assign_choices)),
     "rp": (2, chat_chair.assign_pressed),
     "rd": (1, _one_number(chat_chair.dismiss_pressed)),
+    "cc": (1, chat_partner.channel_pressed),
+    "fs": (0, chat_propose.skip_pressed),
+    "fy": (0, chat_propose.send_pressed),
+    "fn": (0, chat_propose.cancel_pressed),
+    "iu": (1, chat_initiatives.update_pressed),
+    "ih": (1, chat_initiatives.handover_pressed),
+    "ip": (2, chat_initiatives.handover_chosen),
 }
 
 

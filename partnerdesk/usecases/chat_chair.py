@@ -13,7 +13,7 @@ from partnerdesk.app import App
 from partnerdesk.chat_texts import button, chat_say
 from partnerdesk.texts import error_sentence
 from partnerdesk.usecases.common import audit
-from partnerdesk.usecases.linking import Person
+from partnerdesk.usecases.linking import Person, update_state
 
 _SHOWN = "shown"
 # At most this many answers are listed by /review; the rest wait for the next look.
@@ -45,9 +45,7 @@ async def draft(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     agenda = await app.store.agenda(group.slug, meeting.id) if meeting else None
     if meeting is None or agenda is None:
         return [ChatReply(chat_say(group, "no_draft"))]
-    await app.store.set_chat_state(
-        group.slug, person.contact.email, {_SHOWN: [meeting.id, agenda.version]}
-    )
+    await update_state(app, person, **{_SHOWN: [meeting.id, agenda.version]})
     summary = app.renderer.telegram_text("draft", group, meeting=meeting, agenda=agenda)
     html = app.renderer.agenda_html(group, meeting, agenda, draft=True)
     pdf = Attachment(

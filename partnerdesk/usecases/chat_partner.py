@@ -11,7 +11,7 @@ from bot.events import ChatEvent, ChatReply
 from partnerdesk.app import App
 from partnerdesk.chat_texts import button, chat_say
 from partnerdesk.usecases.common import as_called, audit
-from partnerdesk.usecases.linking import Person
+from partnerdesk.usecases.linking import Person, update_state
 
 _CORRECTING = "correct"
 
@@ -30,9 +30,15 @@ def echo_buttons(group: Group, answer: Answer) -> tuple[tuple[ChatButton, ...], 
 
 
 async def on_message(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
-    """Free text or a document: through the one intake; the echo comes by the outbox."""
+    """Free text or a document: a step of a conversation, or through the one intake."""
     from partnerdesk.usecases.chat import take_in_chat
+    from partnerdesk.usecases.chat_initiatives import UPDATING, update_written
+    from partnerdesk.usecases.chat_propose import PROPOSING, propose_step
 
+    if PROPOSING in person.link.state:
+        return await propose_step(app, person, event)
+    if UPDATING in person.link.state and event.text.strip():
+        return await update_written(app, person, event)
     await take_in_chat(app, person, event)
     return []
 
@@ -42,7 +48,7 @@ async def finish_correction(app: App, person: Person, inbound_id: int) -> None:
     corrected = person.link.state.get(_CORRECTING)
     if not isinstance(corrected, int):
         return
-    await app.store.set_chat_state(person.group.slug, person.contact.email, {})
+    await update_state(app, person, **{_CORRECTING: None})
     old = await app.store.answer(corrected)
     new = next(
         (a for a in await app.store.answers(person.group.slug) if a.inbound_id == inbound_id),
@@ -90,9 +96,7 @@ async def correct(app: App, person: Person, event: ChatEvent, answer_id: int) ->
     answer = await _own_answer(app, person, answer_id)
     if isinstance(answer, str):
         return [ChatReply(answer)]
-    await app.store.set_chat_state(
-        person.group.slug, person.contact.email, {_CORRECTING: answer_id}
-    )
+    await update_state(app, person, **{_CORRECTING: answer_id})
     return [ChatReply(chat_say(person.group, "correct_next"))]
 
 
@@ -143,3 +147,27 @@ async def status(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
             )
         )
     ]
+
+
+async def channel(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
+    """/kanal: choose between the chat only, and the chat and e-mail."""
+    group = person.group
+    now = "channel_chat_only" if person.link.chat_only else "channel_both"
+    buttons = ((button(group, "button_chat_only", "cc:1"), button(group, "button_both", "cc:0")),)
+    return [ChatReply(chat_say(group, "channel_now", now=chat_say(group, now)), buttons=buttons)]
+
+
+async def channel_pressed(
+    app: App, person: Person, event: ChatEvent, args: list[str]
+) -> list[ChatReply]:
+    """The contact's choice: e-mail as well, or the chat only (mail still if the chat fails)."""
+    from dataclasses import replace
+
+    chat_only = args[0] == "1"
+    await app.store.save_link(replace(person.link, chat_only=chat_only, active=True))
+    await audit(
+        app, person.group, "telegram.channel", person.contact.email, None, chat_only=chat_only
+    )
+    now = "channel_chat_only" if chat_only else "channel_both"
+    text = chat_say(person.group, "channel_now", now=chat_say(person.group, now))
+    return [ChatReply(text, edit=True)]

@@ -134,3 +134,10 @@ async def link_for_mail(app: App, group: Group, contact: Contact) -> str | None:
         # Telegram could not tell the bot's name; the call goes out without a link.
         log.warning("no Telegram link in the call to %s: %s", contact.email, exc)
         return None
+
+
+async def update_state(app: App, person: Person, **changes: object) -> dict[str, object]:
+    """Change some of where the person's conversation stands (None forgets a key)."""
+    state = {k: v for k, v in {**person.link.state, **changes}.items() if v is not None}
+    await app.store.set_chat_state(person.group.slug, person.contact.email, state)
+    return state
