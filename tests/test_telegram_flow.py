@@ -214,3 +214,16 @@ async def test_godkend_approves_the_version_last_shown(
     await until(lambda: any("sendes nu ud" in t for t in botapi.state.texts_to(930)))
     approvals = await bot_app.store.approvals(group.slug, meeting.id)
     assert [(a.version, a.approved_by, a.channel) for a in approvals] == [(1, CHAIR, "telegram")]
+
+
+async def test_a_reminder_reaches_a_linked_partner_who_has_not_answered(
+    bot_app: App, botapi: FakeBotApi, clock: DemoClock
+) -> None:
+    group = bot_app.group()
+    meeting = bot_app.meeting(group, "2026-2")
+    await linked(bot_app, botapi, MEMBER, 940)
+    await calls.open_call(bot_app, group, meeting)
+    clock.now = meeting.call_deadline - timedelta(days=4)
+    await tick(bot_app)
+    texts = botapi.state.texts_to(940)
+    assert texts[-1].startswith("Påmindelse: vi har endnu ikke hørt fra Dansk Industri")

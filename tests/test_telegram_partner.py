@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from agenda.records import AnswerStatus
 from agenda.revisions import current_answers
 from partnerdesk.app import App
@@ -130,3 +132,22 @@ async def test_a_document_with_a_proposal_becomes_its_bilag(
     assert "bilag: plan.pdf" in botapi.state.texts_to(607)[-1]
     answers = await bot_app.store.answers(bot_app.group().slug, "2026-2")
     assert answers[0].reading.proposals[0].attachments == ("plan.pdf",)
+
+
+async def test_a_failure_inside_gets_one_sentence_and_the_bot_goes_on(
+    bot_app: App, botapi: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from partnerdesk.usecases import chat_partner
+
+    async def broken(*args: object) -> list[object]:
+        raise RuntimeError("database went away")
+
+    await _opened(bot_app, botapi, 608)
+    monkeypatch.setattr(chat_partner, "status", broken)
+    botapi.state.user_writes(608, None, "/status")
+    texts = await reply_count(botapi, 608, 1)
+    assert texts[-1] == "Det gik desværre galt. Prøv igen om lidt – eller skriv til sekretariatet."
+    monkeypatch.undo()
+    botapi.state.user_writes(608, None, "/status")
+    texts = await reply_count(botapi, 608, 2)
+    assert "Fristen er" in texts[-1]

@@ -15,6 +15,7 @@ from partnerdesk.app import App
 from partnerdesk.cli import main
 from partnerdesk.usecases import calls
 from partnerdesk.usecases.tick import tick
+from tests.conftest import CORPUS_GROUP
 from tests.fakes.botapi import FakeBotApi, buttons_of
 from tests.telegram_helpers import SECRETARIAT, bot_settings, linked, reply_count, until
 
@@ -90,3 +91,13 @@ def test_invite_prints_a_personal_link_and_refuses_an_unknown_contact(
     assert "18 mails med Telegram-link sendt." in capsys.readouterr().out
     sent = mailbox.Maildir(settings.outbox_maildir)
     assert sum("https://t.me/pd_bot?start=" in m.as_string() for m in sent) == 18
+
+
+def test_invite_without_a_bot_says_how_to_set_it_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PARTNERDESK_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("PARTNERDESK_GROUPS", str(CORPUS_GROUP))
+    monkeypatch.delenv("PARTNERDESK_TELEGRAM_TOKEN", raising=False)
+    assert main(["invite", "--contact", "cab@di-djursland.example.com"]) == 2
+    assert "sæt PARTNERDESK_TELEGRAM_TOKEN" in capsys.readouterr().err
