@@ -160,6 +160,8 @@ class DeliveryResult:
     refused: tuple[str, ...] = ()
     # The person blocked the bot: their chat is closed until they link again.
     blocked: bool = False
+    # Seconds the other end asked us to wait before trying again (Telegram's flood control).
+    retry_after: float | None = None
 
 
 class MailSender(Protocol):

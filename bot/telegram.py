@@ -144,7 +144,7 @@ class TelegramBot:
             except RetryAfter as exc:
                 wait = _seconds(exc)
                 if wait > _LONGEST_WAIT:
-                    return DeliveryResult(key, sent=False, error=str(exc))
+                    return DeliveryResult(key, sent=False, error=str(exc), retry_after=wait)
                 log.info("Telegram asks us to wait %.0f s", wait)
                 await asyncio.sleep(wait)
                 continue
@@ -240,8 +240,7 @@ class TelegramBot:
                 argument=rest.strip(),
                 **base,
             )
-        if not text:
-            return None
+        # A photo, a voice message or a sticker comes as a text event without text.
         return ChatEvent(kind=EventKind.TEXT, sent_at=sent_at, text=text, **base)
 
     async def _download(self, message: Message) -> tuple[Attachment, ...]:

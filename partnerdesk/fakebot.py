@@ -27,8 +27,9 @@ class BotApiState:
     updates: list[dict[str, Any]] = field(default_factory=list)
     sent: list[dict[str, Any]] = field(default_factory=list)
     blocked_chats: set[int] = field(default_factory=set)
-    # The next this many sends are refused with 429 and a retry_after of one second.
+    # The next this many sends are refused with 429, asking to wait flood_seconds.
     floods: int = 0
+    flood_seconds: int = 1
     refused: list[int] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     answered_buttons: list[str] = field(default_factory=list)
@@ -68,6 +69,15 @@ class BotApiState:
             if text.startswith("/"):
                 command = text.split()[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+            return self._queue("message", message)
+
+    def user_sends_photo(self, user_id: int) -> int:
+        """Queue a photo (which the bot does not read) from a user."""
+        with self.lock:
+            message = self._message(user_id, None, "private")
+            message["photo"] = [
+                {"file_id": "p1", "file_unique_id": "up1", "width": 90, "height": 90}
+            ]
             return self._queue("message", message)
 
     def user_sends_document(
@@ -251,8 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
                     {
                         "ok": False,
                         "error_code": 429,
-                        "description": "Too Many Requests: retry after 1",
-                        "parameters": {"retry_after": 1},
+                        "description": f"Too Many Requests: retry after {state.flood_seconds}",
+                        "parameters": {"retry_after": state.flood_seconds},
                     },
                     429,
                 )

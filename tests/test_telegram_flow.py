@@ -227,3 +227,20 @@ async def test_a_reminder_reaches_a_linked_partner_who_has_not_answered(
     await tick(bot_app)
     texts = botapi.state.texts_to(940)
     assert texts[-1].startswith("Påmindelse: vi har endnu ikke hørt fra Dansk Industri")
+
+
+async def test_a_long_flood_wait_puts_the_message_back_until_telegram_allows_it(
+    bot_app: App, botapi: FakeBotApi, clock: DemoClock
+) -> None:
+    group = bot_app.group()
+    await linked(bot_app, botapi, MEMBER, 950)
+    botapi.state.floods, botapi.state.flood_seconds = 1, 3600
+    await calls.open_call(bot_app, group, bot_app.meeting(group, "2026-2"))
+    await deliver_outbox(bot_app)
+    waiting = await bot_app.store.outbox([OutboxStatus.PENDING], group=group.slug)
+    (chat,) = [e for e in waiting if e.channel is Channel.TELEGRAM]
+    assert chat.next_attempt_at is not None
+    assert chat.next_attempt_at >= clock.now + timedelta(seconds=3600)
+    clock.now += timedelta(hours=1, minutes=1)
+    await deliver_outbox(bot_app)
+    assert "Indkaldelse af punkter" in botapi.state.texts_to(950)[-1]

@@ -151,3 +151,13 @@ async def test_a_failure_inside_gets_one_sentence_and_the_bot_goes_on(
     botapi.state.user_writes(608, None, "/status")
     texts = await reply_count(botapi, 608, 2)
     assert "Fristen er" in texts[-1]
+
+
+async def test_a_photo_gets_a_sentence_on_what_the_bot_reads(
+    bot_app: App, botapi: FakeBotApi
+) -> None:
+    await _opened(bot_app, botapi, 609)
+    botapi.state.user_sends_photo(609)
+    texts = await reply_count(botapi, 609, 1)
+    assert texts[-1].startswith("Jeg kan læse tekst og dokumenter.")
+    assert await bot_app.store.answers(bot_app.group().slug) == []

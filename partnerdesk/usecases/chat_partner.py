@@ -35,6 +35,8 @@ async def on_message(app: App, person: Person, event: ChatEvent) -> list[ChatRep
     from partnerdesk.usecases.chat_initiatives import UPDATING, update_written
     from partnerdesk.usecases.chat_propose import PROPOSING, propose_step
 
+    if not event.text.strip() and not event.documents:
+        return [ChatReply(chat_say(person.group, "unsupported"))]
     if PROPOSING in person.link.state:
         return await propose_step(app, person, event)
     if UPDATING in person.link.state and event.text.strip():

@@ -171,7 +171,9 @@ async def _deliver_chats(app: App, entries: list[OutboxEntry]) -> Delivered:
                 entry.id,
                 status=OutboxStatus.PENDING,
                 attempts=attempts,
-                next_attempt_at=app.clock() + backoff(attempts),
+                # Telegram's own "retry after" wins over our backoff when it is longer.
+                next_attempt_at=app.clock()
+                + max(backoff(attempts), timedelta(seconds=result.retry_after or 0)),
                 error=result.error,
             )
     return Delivered(sent=sent, retrying=retrying, failed=failed)
