@@ -88,3 +88,24 @@ async def test_an_initiative_update_and_a_ball_handed_over(
     standing = current_answers(await bot_app.store.answers(group.slug, "2026-2"))
     updates = {u.initiative: u for a in standing for u in a.reading.updates}
     assert updates["I-1"].owner == "horesta"
+
+
+async def test_a_document_sent_early_is_kept_and_the_question_asked_again(
+    bot_app: App, botapi: FakeBotApi
+) -> None:
+    await _opened(bot_app, botapi, MEMBER, 804)
+    await _say(botapi, 804, "/forslag", 2)
+    before = len(botapi.state.messages_to(804))
+    botapi.state.user_sends_document(804, "bilag.pdf", b"%PDF-1.4 b")
+    await until(lambda: len(botapi.state.messages_to(804)) >= before + 2)
+    assert botapi.state.texts_to(804)[-2:] == [
+        "Bilag gemt: bilag.pdf.",
+        "Hvad er titlen på punktet?",
+    ]
+    for answer in ("Havnen", "Den lukker.", "Det indstilles, at vi drøfter den.", "-", "-"):
+        await _say(botapi, 804, answer)
+    assert "Bilag: bilag.pdf" in botapi.state.texts_to(804)[-1]
+    before = len(botapi.state.messages_to(804))
+    botapi.state.user_sends_document(804, "kort.pdf", b"%PDF-1.4 k")
+    await until(lambda: len(botapi.state.messages_to(804)) >= before + 2)
+    assert "Bilag: bilag.pdf, kort.pdf" in botapi.state.texts_to(804)[-1]

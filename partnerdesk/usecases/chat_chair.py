@@ -132,8 +132,13 @@ async def review(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     calls = [c for c in await app.store.calls(group.slug) if c.state is not CallState.PUBLISHED]
     meetings = [m for c in calls if (m := group.meeting(c.meeting)) is not None]
     views = []
+    seen: set[int | None] = set()
     for meeting in sorted(meetings, key=lambda m: m.starts_at):
-        views += await review_list(app, group, meeting)
+        # Answers tied to no call come with every meeting's list; show each once.
+        for view in await review_list(app, group, meeting):
+            if view.answer.id not in seen:
+                seen.add(view.answer.id)
+                views.append(view)
     if not views:
         return [ChatReply(chat_say(group, "nothing_to_review"))]
     replies: list[ChatReply] = []

@@ -94,7 +94,9 @@ async def propose_step(app: App, person: Person, event: ChatEvent) -> list[ChatR
         await update_state(app, person, **{PROPOSING: draft})
         names = ", ".join(f["filename"] for f in draft["files"])
         note = ChatReply(chat_say(person.group, "propose_file_kept", files=names))
-        return [note] if step == "files" else [note, _ask(person, step)]
+        if step == "files":
+            return [note]
+        return [note, _summary(app, person, draft) if step == "confirm" else _ask(person, step)]
     text = event.text.strip()
     if step == "confirm":
         return [_summary(app, person, draft)]
