@@ -91,7 +91,8 @@ class TelegramBot:
             await self._dispatch(update, None)
         await self._app.start()
         assert self._app.updater is not None
-        await self._app.updater.start_polling(timeout=1, drop_pending_updates=False)
+        # A long poll of ten seconds: few requests to Telegram, and a stop waits at most that.
+        await self._app.updater.start_polling(timeout=10, drop_pending_updates=False)
 
     async def stop(self) -> None:
         """Stop polling and disconnect."""
