@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from agenda.agenda import Agenda
+from agenda.chatlinks import ChatButton, ChatLink, CodeOutcome
 from agenda.model import Group
 from agenda.reading import Channel
 from agenda.records import (
     Answer,
     AnswerStatus,
     Approval,
+    Attachment,
     AuditEntry,
     Call,
     InboundMessage,
@@ -120,6 +122,38 @@ class Store(Protocol):
     async def audit_log(self, group: str, meeting: str | None = None) -> list[AuditEntry]:
         """The audit log of a group (for one meeting), oldest first."""
 
+    async def add_link_code(
+        self, group: str, contact: str, code_hash: str, *, now: datetime, expires_at: datetime
+    ) -> None:
+        """Keep the hash of a new link code for a contact."""
+
+    async def use_link_code(self, code_hash: str, user_id: int, now: datetime) -> CodeOutcome:
+        """Spend a code for this account; of two that race for one code, one wins."""
+
+    async def save_link(self, link: ChatLink) -> None:
+        """Link the account to the contact, replacing either one's earlier link in the group."""
+
+    async def links_of_user(self, user_id: int) -> list[ChatLink]:
+        """Every contact this Telegram account is linked to (one per group)."""
+
+    async def links(self, group: str) -> list[ChatLink]:
+        """Every linked account of a group."""
+
+    async def set_chat_active(self, chat_id: int, active: bool) -> int:
+        """Mark every link to this chat active or not (blocked); how many there were."""
+
+    async def set_chat_state(self, group: str, contact: str, state: dict[str, object]) -> None:
+        """Where a linked person's conversation with the bot stands."""
+
+    async def remember_update(self, update_id: int, payload: dict[str, Any], now: datetime) -> bool:
+        """Keep an update before handling it; False when it was handled before."""
+
+    async def update_handled(self, update_id: int, now: datetime) -> None:
+        """The update has been handled; it is never handled again."""
+
+    async def unhandled_updates(self) -> list[dict[str, Any]]:
+        """Updates kept but not handled (the service stopped in between), oldest first."""
+
 
 @dataclass(frozen=True)
 class DeliveryResult:
@@ -132,6 +166,10 @@ class DeliveryResult:
     refused: tuple[str, ...] = ()
     # The message itself cannot be sent (it cannot be composed): kept aside for a person.
     unsendable: bool = False
+    # The person blocked the bot: their chat is closed until they link again.
+    blocked: bool = False
+    # Seconds the other end asked us to wait before trying again (Telegram's flood control).
+    retry_after: float | None = None
 
 
 class MailSender(Protocol):
@@ -177,5 +215,12 @@ class MailWaiter(Protocol):
 class ChatSender(Protocol):
     """Sends a text to a Telegram chat (or any chat channel)."""
 
-    async def send_text(self, chat: str, text: str) -> DeliveryResult:
-        """Send one message to one chat."""
+    async def send_text(
+        self,
+        chat: str,
+        text: str,
+        *,
+        buttons: Sequence[Sequence[ChatButton]] = (),
+        document: Attachment | None = None,
+    ) -> DeliveryResult:
+        """Send one message (with buttons, or as a document's caption) to one chat."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from agenda.chatlinks import ChatButton
 from agenda.model import Meeting
 from agenda.reading import Channel, Reading
 from agenda.workflow import CallState
@@ -178,6 +179,11 @@ class OutboxEntry:
     error: str | None = None
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    # A chat message's buttons (rows of them) and document.
+    chat_buttons: tuple[tuple[ChatButton, ...], ...] = ()
+    chat_document: Attachment | None = None
+    # Sent instead when the chat turns out to be blocked, for a contact who gets no e-mail.
+    fallback_mail: OutgoingMail | None = None
 
 
 @dataclass(frozen=True)

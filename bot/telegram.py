@@ -1,67 +1,98 @@
-"""Telegram through python-telegram-bot: receive partners' messages and commands, send texts."""
+"""Telegram through python-telegram-bot: updates in as ChatEvents, messages out with buttons."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
 
+from agenda.chatlinks import ChatButton
 from agenda.ports import DeliveryResult
+from agenda.records import Attachment
+from bot.events import ChatEvent, ChatReply, EventHandler, EventKind, UpdateLog
+from bot.pace import Pace
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """A message from a Telegram user, translated at the edge."""
-
-    update_id: int
-    chat_id: int
-    username: str | None
-    text: str
-    sent_at: datetime
+# A wait Telegram asks for beyond this is left to the outbox's next attempt.
+_LONGEST_WAIT = 60.0
+# Bots may download files up to 20 MB; larger ones are refused by Telegram anyway.
+_LARGEST_FILE = 20 * 1024 * 1024
 
 
-MessageHandlerFn = Callable[[ChatMessage], Awaitable[str | None]]
-CommandHandlerFn = Callable[[str, ChatMessage], Awaitable[str | None]]
+def _markup(buttons: Sequence[Sequence[ChatButton]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
+    )
+
+
+def _seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        # PTB 22 warns that the int form will become a timedelta; both are read alike.
+        warnings.simplefilter("ignore")
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 class TelegramBot:
-    """Polls the Bot API inside our own event loop; replies come from injected handlers."""
+    """Polls the Bot API inside our own event loop; the service answers through on_event."""
 
     def __init__(
         self,
         token: str,
         *,
-        on_message: MessageHandlerFn,
-        on_command: CommandHandlerFn,
+        on_event: EventHandler,
+        updates: UpdateLog,
         base_url: str = "",
-        poll_interval: float = 0.0,
+        commands: Sequence[tuple[str, str]] = (),
+        per_second: float = 30.0,
+        per_chat_seconds: float = 1.0,
     ) -> None:
         builder = Application.builder().token(token)
         if base_url:
             root = base_url.rstrip("/")
             builder = builder.base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
         self._app = builder.build()
-        self._on_message = on_message
-        self._on_command = on_command
-        self._poll_interval = poll_interval
-        self._app.add_handler(MessageHandler(filters.COMMAND, self._command))
-        self._app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._text))
+        self._on_event = on_event
+        self._updates = updates
+        self._commands = tuple(commands)
+        self._pace = Pace(per_second=per_second, per_chat_seconds=per_chat_seconds)
+        self._app.add_handler(TypeHandler(Update, self._dispatch))
 
     async def start(self) -> None:
-        """Connect and start polling for updates."""
+        """Connect, handle what a stop left unhandled, then poll for updates."""
         await self._app.initialize()
+        if self._commands:
+            try:
+                await self._app.bot.set_my_commands(
+                    [BotCommand(name, text) for name, text in self._commands]
+                )
+            except TelegramError as exc:
+                log.warning("could not set the bot's command list: %s", exc)
+        for payload in await self._updates.unhandled():
+            update = Update.de_json(payload, self._app.bot)
+            await self._dispatch(update, None)
         await self._app.start()
         assert self._app.updater is not None
-        await self._app.updater.start_polling(
-            poll_interval=self._poll_interval, timeout=1, drop_pending_updates=False
-        )
+        # A long poll of ten seconds: few requests to Telegram, and a stop waits at most that.
+        await self._app.updater.start_polling(timeout=10, drop_pending_updates=False)
 
     async def stop(self) -> None:
         """Stop polling and disconnect."""
@@ -71,50 +102,159 @@ class TelegramBot:
             await self._app.stop()
         await self._app.shutdown()
 
-    async def send_text(self, chat: str, text: str) -> DeliveryResult:
-        """Send one message; a blocked bot or a bad chat is permanent, a timeout is not."""
-        key = f"telegram:{chat}"
-        try:
-            await self._app.bot.send_message(chat_id=int(chat), text=text)
-        except (Forbidden, BadRequest) as exc:
-            return DeliveryResult(key, sent=False, permanent=True, error=str(exc))
-        except (RetryAfter, NetworkError) as exc:
-            return DeliveryResult(key, sent=False, permanent=False, error=str(exc))
-        except TelegramError as exc:
-            return DeliveryResult(key, sent=False, permanent=False, error=str(exc))
-        except ValueError:
-            return DeliveryResult(key, sent=False, permanent=True, error=f"bad chat id {chat!r}")
-        return DeliveryResult(key, sent=True)
+    async def username(self) -> str:
+        """The bot's username, for t.me links."""
+        me = await self._app.bot.get_me()
+        return me.username or ""
 
-    @staticmethod
-    def _translate(update: Update) -> ChatMessage | None:
-        message = update.effective_message
-        if message is None or message.text is None or update.effective_chat is None:
-            return None
-        user = update.effective_user
-        return ChatMessage(
-            update_id=update.update_id,
-            chat_id=update.effective_chat.id,
-            username=user.username if user else None,
-            text=message.text,
-            sent_at=message.date.astimezone(UTC) if message.date else datetime.now(UTC),
+    async def send_text(
+        self,
+        chat: str,
+        text: str,
+        *,
+        buttons: Sequence[Sequence[ChatButton]] = (),
+        document: Attachment | None = None,
+    ) -> DeliveryResult:
+        """Send one message; blocked or bad chats are permanent, floods and timeouts are not."""
+        try:
+            chat_id = int(chat)
+        except ValueError:
+            return DeliveryResult(f"telegram:{chat}", sent=False, permanent=True, error="bad chat")
+        bot = self._app.bot
+        if document is not None:
+            return await self._call(
+                chat_id,
+                lambda: bot.send_document(
+                    chat_id=chat_id,
+                    document=InputFile(document.data, filename=document.filename),
+                    caption=text[:1024] or None,
+                    reply_markup=_markup(buttons),
+                ),
+            )
+        return await self._call(
+            chat_id,
+            lambda: bot.send_message(chat_id=chat_id, text=text, reply_markup=_markup(buttons)),
         )
 
-    async def _text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A partner's free-text message."""
-        chat_message = self._translate(update)
-        if chat_message is None:
-            return
-        reply = await self._on_message(chat_message)
-        if reply and update.effective_message is not None:
-            await update.effective_message.reply_text(reply)
+    async def _call(self, chat_id: int, send: Callable[[], Awaitable[object]]) -> DeliveryResult:
+        key = f"telegram:{chat_id}"
+        while True:
+            await self._pace.wait(chat_id)
+            try:
+                await send()
+            except RetryAfter as exc:
+                wait = _seconds(exc)
+                if wait > _LONGEST_WAIT:
+                    return DeliveryResult(key, sent=False, error=str(exc), retry_after=wait)
+                log.info("Telegram asks us to wait %.0f s", wait)
+                await asyncio.sleep(wait)
+                continue
+            except Forbidden as exc:
+                return DeliveryResult(key, sent=False, permanent=True, error=str(exc), blocked=True)
+            except BadRequest as exc:
+                return DeliveryResult(key, sent=False, permanent=True, error=str(exc))
+            except TelegramError as exc:
+                return DeliveryResult(key, sent=False, permanent=False, error=str(exc))
+            return DeliveryResult(key, sent=True)
 
-    async def _command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/start, /help, /approve and the like."""
-        chat_message = self._translate(update)
-        if chat_message is None:
+    async def _dispatch(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None) -> None:
+        """Keep the update, translate it, let the service answer, and mark it handled."""
+        if not await self._updates.remember(update.update_id, update.to_dict()):
             return
-        command = chat_message.text.split()[0].lstrip("/").split("@")[0].lower()
-        reply = await self._on_command(command, chat_message)
-        if reply and update.effective_message is not None:
-            await update.effective_message.reply_text(reply)
+        if update.callback_query is not None:
+            # Stop the button's spinner at once; the answer follows in the chat.
+            await self._answer_button(update)
+        try:
+            event = await self._translate(update)
+            if event is not None:
+                for reply in await self._on_event(event):
+                    await self._reply(update, event, reply)
+        except TelegramError as exc:
+            # The answer could not be sent (blocked in between, network); nothing is redone.
+            log.warning("could not answer update %s: %s", update.update_id, exc)
+        finally:
+            await self._updates.handled(update.update_id)
+
+    async def _answer_button(self, update: Update) -> None:
+        assert update.callback_query is not None
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:
+            # An old press can no longer be answered; the reply in the chat is what counts.
+            log.info("button press %s not acknowledged: %s", update.update_id, exc)
+
+    async def _reply(self, update: Update, event: ChatEvent, reply: ChatReply) -> None:
+        query = update.callback_query
+        if reply.edit and query is not None and isinstance(query.message, Message):
+            await self._pace.wait(event.chat_id)
+            await query.message.edit_text(reply.text, reply_markup=_markup(reply.buttons))
+            return
+        result = await self.send_text(
+            str(event.chat_id), reply.text, buttons=reply.buttons, document=reply.document
+        )
+        if not result.sent:
+            log.warning("reply to chat %s not sent: %s", event.chat_id, result.error)
+
+    async def _translate(self, update: Update) -> ChatEvent | None:
+        user = update.effective_user
+        chat = update.effective_chat
+        if user is None or chat is None or user.is_bot:
+            return None
+        base: dict[str, Any] = {
+            "update_id": update.update_id,
+            "user_id": user.id,
+            "chat_id": chat.id,
+            "private": chat.type == ChatType.PRIVATE,
+            "username": user.username,
+        }
+        query = update.callback_query
+        if query is not None:
+            message_id = query.message.message_id if query.message is not None else None
+            return ChatEvent(
+                kind=EventKind.BUTTON,
+                sent_at=datetime.now(UTC),
+                button=query.data or "",
+                message_id=message_id,
+                **base,
+            )
+        message = update.effective_message
+        if message is None:
+            return None
+        sent_at = message.date.astimezone(UTC) if message.date else datetime.now(UTC)
+        if message.document is not None:
+            return ChatEvent(
+                kind=EventKind.DOCUMENT,
+                sent_at=sent_at,
+                text=message.caption or "",
+                documents=await self._download(message),
+                **base,
+            )
+        text = message.text or ""
+        if text.startswith("/"):
+            head, _, rest = text.partition(" ")
+            command = head[1:].split("@")[0].lower()
+            return ChatEvent(
+                kind=EventKind.COMMAND,
+                sent_at=sent_at,
+                text=text,
+                command=command,
+                argument=rest.strip(),
+                **base,
+            )
+        # A photo, a voice message or a sticker comes as a text event without text.
+        return ChatEvent(kind=EventKind.TEXT, sent_at=sent_at, text=text, **base)
+
+    async def _download(self, message: Message) -> tuple[Attachment, ...]:
+        document = message.document
+        assert document is not None
+        if document.file_size is not None and document.file_size > _LARGEST_FILE:
+            return ()
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+        return (
+            Attachment(
+                filename=document.file_name or "bilag",
+                content_type=document.mime_type or "application/octet-stream",
+                data=data,
+            ),
+        )

@@ -117,21 +117,37 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
 
 def _attach_telegram(app: App) -> None:
     """The bot calls the same use cases as the CLI; it gets them as plain callables."""
-    from bot.telegram import ChatMessage, TelegramBot
-    from partnerdesk.usecases.chat import chat_command, receive_chat
+    from typing import Any
 
-    async def on_message(message: ChatMessage) -> str | None:
-        await receive_chat(app, message)
-        return None
+    from bot.events import ChatEvent, ChatReply
+    from bot.telegram import TelegramBot
+    from partnerdesk.chat_texts import bot_commands
+    from partnerdesk.usecases.chat import handle_event
 
-    async def on_command(command: str, message: ChatMessage) -> str | None:
-        return await chat_command(app, command, message)
+    async def on_event(event: ChatEvent) -> list[ChatReply]:
+        return await handle_event(app, event)
 
+    class Updates:
+        """Updates kept in the database before they are handled."""
+
+        async def remember(self, update_id: int, payload: dict[str, Any]) -> bool:
+            return await app.store.remember_update(update_id, payload, app.clock())
+
+        async def handled(self, update_id: int) -> None:
+            await app.store.update_handled(update_id, app.clock())
+
+        async def unhandled(self) -> list[dict[str, Any]]:
+            return await app.store.unhandled_updates()
+
+    first = next(iter(app.groups.values()), None)
     bot = TelegramBot(
         app.settings.telegram_token,
-        on_message=on_message,
-        on_command=on_command,
+        on_event=on_event,
+        updates=Updates(),
         base_url=app.settings.telegram_base_url,
+        commands=bot_commands(first) if first else (),
+        per_second=app.settings.telegram_per_second,
+        per_chat_seconds=app.settings.telegram_per_chat_seconds,
     )
     app.chat_sender = bot
     app.background.append(bot)

@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from agenda.errors import PartnerdeskError
-from partnerdesk import commands, review_commands, workbench
+from partnerdesk import commands, invite_commands, review_commands, workbench
 from partnerdesk.arguments import UsageProblem, parser_class
 from partnerdesk.settings import Settings, load_settings
 from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
@@ -110,6 +110,12 @@ def _parser(language: str) -> argparse.ArgumentParser:
     late.add_argument("decision", metavar=h["edit_metavar"], help=h["late_decision"])
     late.add_argument("answer", nargs="?", metavar="N", help=h["late_answer"])
 
+    invite = command("invite", sub)
+    whom = invite.add_mutually_exclusive_group()
+    whom.add_argument("--contact", metavar="EMAIL", help=h["invite_contact"])
+    whom.add_argument("--all", action="store_true", help=h["invite_all"])
+    invite.add_argument("--mail", action="store_true", help=h["invite_mail"])
+
     initiatives = actions(command("initiatives", sub, leaf=False))
     command("initiatives report", initiatives)
     db = actions(command("db", sub, leaf=False))
@@ -178,6 +184,7 @@ _HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("agenda", "edit"): workbench.agenda_edit,
     ("agenda", "late"): workbench.agenda_late,
     ("initiatives", "report"): workbench.initiatives_report,
+    ("invite", None): invite_commands.invite,
     ("db", "upgrade"): commands.db_upgrade,
 }
 

@@ -16,8 +16,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from agenda.addresses import plus_address
 from agenda.errors import NotFoundError
 from agenda.model import Group, Meeting
+from agenda.reading import Channel
+from agenda.records import OutboxStatus
+from agenda.workflow import CallState
 from partnerdesk.app import App, build_app, close_app
+from partnerdesk.chat_texts import chat_say
 from partnerdesk.commands import format_status
+from partnerdesk.demo_telegram import CHAIR_USER, PARTNER_USER, ChatDemo, chat_partner
+from partnerdesk.fakebot import FakeBotApi
 from partnerdesk.settings import Settings
 from partnerdesk.texts import say
 from partnerdesk.usecases import approve as approving
@@ -112,89 +118,137 @@ async def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     if packaged:
         groups = [folder / "norddjurs.toml"]
         _write_packaged_group(groups[0])
-    settings = settings.model_copy(
-        update={
-            "data_dir": folder,
-            "database_url": "",
-            "smtp_url": "",
-            "imap_url": "",
-            "telegram_token": "",
-            "groups": groups[:1],
-        }
+    with FakeBotApi() as server:
+        chat = ChatDemo(server)
+        settings = settings.model_copy(
+            update={
+                "data_dir": folder,
+                "database_url": "",
+                "smtp_url": "",
+                "imap_url": "",
+                "groups": groups[:1],
+                **chat.settings(),
+            }
+        )
+        from agenda.groupfile import load_group
+
+        first = load_group(groups[0])
+        meeting = _next_meeting(first)
+        clock = DemoClock(meeting.call_deadline - timedelta(days=10))
+        app = await build_app(settings, clock=clock)
+        for part in app.background:
+            await part.start()
+        try:
+            await _cycle(app, clock, meeting, chat)
+        finally:
+            for part in reversed(app.background):
+                await part.stop()
+            await close_app(app)
+    print()
+    print(say(first, "demo_try", folder=folder, group=groups[0], meeting=meeting.id))
+    return 0
+
+
+def _mail_partners() -> set[str]:
+    manifest = tomllib.loads(
+        resources.files("templates").joinpath("demo/replies.toml").read_text("utf-8")
     )
-    from agenda.groupfile import load_group
+    return {str(entry["partner"]) for entry in manifest["replies"]}
 
-    first = load_group(groups[0])
-    meeting = _next_meeting(first)
-    clock = DemoClock(meeting.call_deadline - timedelta(days=10))
-    app = await build_app(settings, clock=clock)
-    try:
-        group = app.group()
-        opened = await calls.open_call(app, group, meeting, actor="demo")
-        report = await tick(app)
-        when = _when(group, meeting.starts_at)
-        print(
-            say(
-                group,
-                "demo_opened",
-                meeting=meeting.id,
-                when=when,
-                queued=opened.mails_queued,
-                sent=report.sent,
-            )
+
+async def _cycle(app: App, clock: DemoClock, meeting: Meeting, chat: ChatDemo) -> None:
+    """The whole call, with one partner and the chair in Telegram."""
+    group = app.group()
+    partner_contact = chat_partner(group, _mail_partners())
+    chair = group.chairs[0]
+    for contact, user in ((partner_contact, PARTNER_USER), (chair, CHAIR_USER)):
+        await chat.link(app, group, contact, user)
+        print(say(group, "demo_linked", name=contact.name))
+    opened = await calls.open_call(app, group, meeting, actor="demo")
+    report = await tick(app)
+    when = _when(group, meeting.starts_at)
+    print(
+        say(
+            group,
+            "demo_opened",
+            meeting=meeting.id,
+            when=when,
+            queued=opened.mails_queued,
+            sent=report.sent,
         )
+    )
+    call_text = chat.received(PARTNER_USER)[-1]
+    print(say(group, "demo_chat_call", name=partner_contact.name, line=call_text.splitlines()[0]))
 
-        clock.now += timedelta(days=3)
-        replies = await _deliver_replies(app, group, meeting)
-        report = await tick(app)
-        print(
-            say(
-                group,
-                "demo_replies",
-                replies=replies,
-                read=report.processed,
-                held=report.held,
-                sent=report.sent,
-            )
+    clock.now += timedelta(days=3)
+    replies = await _deliver_replies(app, group, meeting)
+    report = await tick(app)
+    print(
+        say(
+            group,
+            "demo_replies",
+            replies=replies,
+            read=report.processed,
+            held=report.held,
+            sent=report.sent,
         )
+    )
+    answer = say(group, "demo_chat_text")
+    echo = (await chat.write(PARTNER_USER, answer))[-1]
+    print(say(group, "demo_chat_answer", name=partner_contact.name, text=answer))
+    print(_indented(echo))
+    await chat.press(PARTNER_USER, chat_say(group, "button_confirm"))
+    print(say(group, "demo_chat_confirmed", name=partner_contact.name))
 
-        clock.now = meeting.call_deadline - timedelta(days=4)
-        report = await tick(app)
-        print(say(group, "demo_reminded", reminders=report.reminders))
-        print()
-        print(format_status(group, await calls.call_status(app, group, meeting)))
-        print()
+    clock.now = meeting.call_deadline - timedelta(days=4)
+    report = await tick(app)
+    print(say(group, "demo_reminded", reminders=report.reminders))
+    print()
+    print(format_status(group, await calls.call_status(app, group, meeting)))
+    print()
 
-        clock.now = meeting.call_deadline + timedelta(minutes=1)
-        report = await tick(app)
-        agenda = await app.store.agenda(group.slug, meeting.id)
-        assert agenda is not None
-        print(say(group, "demo_closed", version=agenda.version, items=len(agenda.items)))
+    clock.now = meeting.call_deadline + timedelta(minutes=1)
+    report = await tick(app)
+    agenda = await app.store.agenda(group.slug, meeting.id)
+    assert agenda is not None
+    print(say(group, "demo_closed", version=agenda.version, items=len(agenda.items)))
 
-        clock.now += timedelta(hours=2)
-        for chair in group.chairs:
-            outcome = await approving.approve(app, group, meeting, chair.email, channel="cli")
-            role = say(group, f"role_{chair.role.value}")
-            print(say(group, "demo_approved", name=chair.name, role=role, version=outcome.version))
+    clock.now += timedelta(hours=2)
+    shown = await chat.write(CHAIR_USER, "/udkast", replies=2)
+    print(say(group, "demo_chat_draft", name=chair.name, line=shown[0].splitlines()[0]))
+    label = chat_say(group, "button_approve")
+    # The chair's own copy of the agenda comes first, then the answer to the press.
+    approved = (await chat.press(CHAIR_USER, label, replies=2))[-1]
+    print(say(group, "demo_chat_approved", name=chair.name, label=label))
+    print(_indented(approved))
+    call = await app.store.get_call(group.slug, meeting.id)
+    if call is None or call.state is not CallState.PUBLISHED:
+        # A group that needs the vice chair too: the others approve on the command line.
+        for other in group.chairs[1:]:
+            outcome = await approving.approve(app, group, meeting, other.email, channel="cli")
+            role = say(group, f"role_{other.role.value}")
+            print(say(group, "demo_approved", name=other.name, role=role, version=outcome.version))
             if outcome.approved:
                 break
-
         clock.now += timedelta(minutes=5)
-        done = await publish.publish(app, group, meeting, actor="demo")
-        report = await tick(app)
-        print(say(group, "demo_published", queued=done.mails_queued, sent=report.sent))
-        print()
-        print(say(group, "demo_where"))
-        for path in done.files:
-            print(say(group, "demo_agenda", path=path))
-        print(say(group, "demo_sent", path=f"{app.settings.outbox_maildir}/new"))
-        print(say(group, "demo_inbox", path=app.settings.inbox_maildir))
-        print(say(group, "demo_database", url=app.settings.effective_database_url))
-        print()
-        print(say(group, "demo_try", folder=folder, group=groups[0], meeting=meeting.id))
-    finally:
-        await close_app(app)
-    return 0
+        await publish.publish(app, group, meeting, actor="demo")
+    await tick(app)
+    everything = await app.store.outbox(list(OutboxStatus), group=group.slug, limit=100_000)
+    mails = [e for e in everything if e.purpose == "agenda" and e.channel is Channel.EMAIL]
+    sent = sum(e.status is OutboxStatus.SENT for e in mails)
+    print(say(group, "demo_published", queued=len(mails), sent=sent))
+    print(say(group, "demo_chat_published", name=partner_contact.name))
+    print()
+    print(say(group, "demo_where"))
+    for path in sorted(publish.agenda_folder(app, group, meeting).iterdir()):
+        print(say(group, "demo_agenda", path=path))
+    print(say(group, "demo_sent", path=f"{app.settings.outbox_maildir}/new"))
+    print(say(group, "demo_inbox", path=app.settings.inbox_maildir))
+    print(say(group, "demo_database", url=app.settings.effective_database_url))
+
+
+def _indented(text: str) -> str:
+    return "\n".join(f"     │ {line}" for line in text.splitlines())
 
 
 def _when(group: Group, moment: datetime) -> str:

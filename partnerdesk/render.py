@@ -70,9 +70,16 @@ class Renderer:
         return RenderedMail(subject=subject, text=body.lstrip("\n"), html=html)
 
     def call_mail(
-        self, group: Group, meeting: Meeting, partner: Partner, contact: Contact, reply_address: str
+        self,
+        group: Group,
+        meeting: Meeting,
+        partner: Partner,
+        contact: Contact,
+        reply_address: str,
+        *,
+        chat_link: str | None = None,
     ) -> RenderedMail:
-        """The call for agenda items to one contact."""
+        """The call for agenda items to one contact (with their Telegram link, if any)."""
         return self._mail(
             group,
             "call",
@@ -81,6 +88,7 @@ class Renderer:
             contact=contact,
             reply_address=reply_address,
             initiatives=group.initiatives_owned_by(partner.slug),
+            chat_link=chat_link,
         )
 
     def reminder_mail(
@@ -135,6 +143,12 @@ class Renderer:
     ) -> RenderedMail:
         """To an unknown sender (or one using another partner's reply link): it waits."""
         return self._mail(group, "held", sender=sender, token_owner=token_owner)
+
+    def invite_mail(
+        self, group: Group, contact: Contact, link: str, *, expires: datetime
+    ) -> RenderedMail:
+        """A contact's personal Telegram link, by e-mail."""
+        return self._mail(group, "invite", contact=contact, link=link, expires=expires)
 
     def draft_to_chair_mail(
         self,

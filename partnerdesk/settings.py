@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         default_factory=lambda: ["pdf", "docx", "xlsx", "odt", "ods", "png", "jpg", "txt"]
     )
     publish_attachment_budget: int = 10_000_000
+    # The bot's username for t.me links; asked of Telegram when empty.
+    telegram_bot_username: str = ""
+    # How long a Telegram link code can be used.
+    telegram_code_days: int = 14
+    # Telegram's limits: about 30 messages a second overall, one a second in one chat.
+    telegram_per_second: float = 30.0
+    telegram_per_chat_seconds: float = 1.0
 
     @field_validator("groups", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from agenda.chatlinks import ChatButton
 from agenda.reading import Channel, InitiativeUpdate, MessageKind, Proposal, Reading
 from agenda.records import (
     Answer,
@@ -161,4 +162,44 @@ def outbox_record(row: OutboxRow) -> OutboxEntry:
         error=row.error,
         created_at=row.created_at,
         sent_at=row.sent_at,
+        **chat_extra_from_json(row.chat_extra),
     )
+
+
+def _attachment_to_json(attachment: Attachment) -> dict[str, str]:
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "data": base64.b64encode(attachment.data).decode("ascii"),
+    }
+
+
+def chat_extra_to_json(entry: OutboxEntry) -> dict[str, Any] | None:
+    """A chat row's buttons, document and fallback mail as JSON; None when it has none."""
+    extra: dict[str, Any] = {}
+    if entry.chat_buttons:
+        extra["buttons"] = [[[b.text, b.data] for b in row] for row in entry.chat_buttons]
+    if entry.chat_document is not None:
+        extra["document"] = _attachment_to_json(entry.chat_document)
+    if entry.fallback_mail is not None:
+        extra["fallback_mail"] = mail_to_json(entry.fallback_mail)
+    return extra or None
+
+
+def chat_extra_from_json(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The OutboxEntry fields chat_extra_to_json() kept."""
+    if not data:
+        return {}
+    found: dict[str, Any] = {}
+    if "buttons" in data:
+        found["chat_buttons"] = tuple(
+            tuple(ChatButton(str(t), str(d)) for t, d in row) for row in data["buttons"]
+        )
+    if "document" in data:
+        document = data["document"]
+        found["chat_document"] = Attachment(
+            document["filename"], document["content_type"], base64.b64decode(document["data"])
+        )
+    if "fallback_mail" in data:
+        found["fallback_mail"] = mail_from_json(data["fallback_mail"])
+    return found

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from agenda.reading import Channel
 from agenda.records import OutboxEntry, OutboxStatus
 from storage.base import StoreBase, locked
-from storage.codec import mail_to_json, outbox_record
+from storage.codec import chat_extra_to_json, mail_to_json, outbox_record
 from storage.tables import OutboxRow
 
 
@@ -29,6 +29,7 @@ class OutboxPart(StoreBase):
             dedup_key=key,
             mail=mail_to_json(entry.mail) if entry.mail is not None else None,
             chat_text=entry.chat_text,
+            chat_extra=chat_extra_to_json(entry),
             status=entry.status.value,
             attempts=entry.attempts,
             next_attempt_at=entry.next_attempt_at,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from storage.agendas import AgendasPart, VersionConflictError
+from storage.chatlinks import ChatPart
 from storage.groups import GroupsPart
 from storage.inbound import InboundPart
 from storage.outbox import OutboxPart
 
 
-class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart):
+class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart):
     """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
 
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -232,6 +233,8 @@ class OutboxRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A chat message's buttons, document and the e-mail to send if the chat is blocked.
+    chat_extra: Mapped[dict[str, Any] | None]
 
 
 class AgendaVersionRow(Base):
@@ -276,3 +279,51 @@ class AuditRow(Base):
     actor: Mapped[str] = mapped_column(String(HEADER))
     at: Mapped[datetime]
     detail: Mapped[dict[str, Any]]
+
+
+class TelegramCodeRow(Base):
+    """A one-time code that links a Telegram account to a contact; only its hash is kept."""
+
+    __tablename__ = "telegram_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(SLUG), unique=True)
+    group_slug: Mapped[str] = _group_fk()
+    contact_email: Mapped[str] = mapped_column(String(ADDRESS))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class TelegramLinkRow(Base):
+    """A contact's Telegram account, proven by a code, and where the chat stands."""
+
+    __tablename__ = "telegram_links"
+    __table_args__ = (
+        UniqueConstraint("group_slug", "contact_email"),
+        UniqueConstraint("group_slug", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_slug: Mapped[str] = _group_fk()
+    contact_email: Mapped[str] = mapped_column(String(ADDRESS))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    linked_at: Mapped[datetime]
+    # False once the person blocked the bot: mail takes over until they link again.
+    active: Mapped[bool]
+    chat_only: Mapped[bool]
+    # Where the person's conversation with the bot stands (a correction, a guided proposal).
+    state: Mapped[dict[str, Any]]
+
+
+class TelegramUpdateRow(Base):
+    """An update as Telegram delivered it, kept before it is handled so it is handled once."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]

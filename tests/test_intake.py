@@ -11,6 +11,7 @@ from email.policy import default
 from email.utils import make_msgid
 
 from agenda.agenda import ItemKind
+from agenda.chatlinks import ChatLink
 from agenda.reading import Channel
 from agenda.records import AnswerStatus, InboundMessage
 from partnerdesk.app import App
@@ -36,7 +37,13 @@ def _mail(
 
 async def _chat(app: App, update_id: int, username: str, text: str) -> None:
     raw = json.dumps(
-        {"update_id": update_id, "chat_id": 7000 + update_id, "username": username, "text": text}
+        {
+            "update_id": update_id,
+            "user_id": 7000 + update_id,
+            "chat_id": 7000 + update_id,
+            "username": username,
+            "text": text,
+        }
     ).encode()
     await app.store.store_inbound(
         InboundMessage(
@@ -90,6 +97,10 @@ async def test_mail_and_chat_after_the_deadline_are_both_late_before_any_pass_cl
     clock.now = meeting.call_deadline + timedelta(minutes=5)
     # Both arrive before the pass that closes the call: they are judged by when they came.
     _mail(app, JENS, PROPOSAL)
+    # The account is linked to Lene by a code; her username alone would prove nothing.
+    await app.store.save_link(
+        ChatLink(group.slug, "lene.kjaer@norddjurs.example.org", 7001, 7001, clock.now)
+    )
     await _chat(app, 1, "lenekjaer", "Vi foreslår et punkt om trivsel på erhvervsskolerne.")
     await tick(app)
     answers = await app.store.answers(group.slug, MEETING)

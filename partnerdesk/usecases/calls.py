@@ -12,6 +12,7 @@ from agenda.records import Answer, Call, OutboxStatus
 from agenda.schedule import answered_partners, due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
+from partnerdesk.usecases.chat_delivery import ChatCopy
 from partnerdesk.usecases.common import (
     as_called,
     audit,
@@ -20,6 +21,7 @@ from partnerdesk.usecases.common import (
     queue_mail,
     token_for,
 )
+from partnerdesk.usecases.linking import link_for_mail
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,14 @@ async def open_call(
         token = await token_for(app, group, meeting, partner.slug, "call")
         reply_to = plus_address(group.reply_address, token)
         for contact in partner.contacts:
-            rendered = app.renderer.call_mail(group, meeting, partner, contact, reply_to)
+            rendered = app.renderer.call_mail(
+                group,
+                meeting,
+                partner,
+                contact,
+                reply_to,
+                chat_link=await link_for_mail(app, group, contact),
+            )
             queued += await queue_mail(
                 app,
                 group,
@@ -88,6 +97,9 @@ async def open_call(
                 rendered=rendered,
                 token=token,
                 reply_to=reply_to,
+                chat=ChatCopy(
+                    app.renderer.telegram_text("call", group, meeting=meeting, partner=partner)
+                ),
             )
     return Opened(call=call, mails_queued=queued, deadline=effective)
 
@@ -130,6 +142,11 @@ async def send_due_reminders(app: App, group: Group, meeting: Meeting) -> int:
                 reply_to=reply_to,
                 in_reply_to=call_id,
                 references=(call_id,),
+                chat=ChatCopy(
+                    app.renderer.telegram_text(
+                        "reminder", group, meeting=meeting, partner=partner, days_left=days_left
+                    )
+                ),
             )
     if queued:
         await audit(app, group, "call.reminded", "scheduler", meeting.id, days=days, mails=queued)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from agenda.addresses import domain_of, message_id
 from agenda.model import Contact, Group, Meeting, Partner
@@ -12,6 +13,9 @@ from agenda.reading import Channel
 from agenda.records import Attachment, AuditEntry, Call, OutboxEntry, OutgoingMail, ReplyToken
 from partnerdesk.app import App
 from partnerdesk.render import RenderedMail
+
+if TYPE_CHECKING:
+    from partnerdesk.usecases.chat_delivery import ChatCopy
 
 
 async def token_for(app: App, group: Group, meeting: Meeting, partner: str, purpose: str) -> str:
@@ -56,8 +60,13 @@ async def queue_mail(
     in_reply_to: str | None = None,
     references: tuple[str, ...] = (),
     attachments: tuple[Attachment, ...] = (),
+    chat: ChatCopy | None = None,
 ) -> bool:
-    """Put one e-mail in the outbox; False when the very same message was queued before."""
+    """Put one e-mail in the outbox; False when the very same message was queued before.
+
+    With a chat copy, a contact who linked Telegram gets it in the chat as well (or only
+    there, when they chose so).
+    """
     address = to.email if isinstance(to, Contact) else to
     mail = OutgoingMail(
         message_id=message_id(purpose, key, token, address, domain_of(group.reply_address)),
@@ -71,6 +80,14 @@ async def queue_mail(
         references=references,
         attachments=attachments,
     )
+    if chat is not None and isinstance(to, Contact):
+        from partnerdesk.usecases.chat_delivery import copy_to_chat
+
+        chatted, mail_too = await copy_to_chat(
+            app, group, meeting, to, purpose=purpose, key=key, copy=chat, mail=mail
+        )
+        if not mail_too:
+            return chatted
     entry = OutboxEntry(
         group=group.slug,
         meeting=meeting.id if meeting else None,

@@ -26,6 +26,7 @@ async def _echo_chat(
     app: App, route: Route, answer: Answer, *, deadline: datetime | None, revision: Revision
 ) -> None:
     from partnerdesk.usecases.chat import queue_chat
+    from partnerdesk.usecases.chat_partner import echo_buttons
 
     group = route.group
     assert group is not None and route.chat_id is not None
@@ -40,7 +41,15 @@ async def _echo_chat(
             late=answer.status is AnswerStatus.LATE,
             revision=revision,
         )
-    await queue_chat(app, group, route.meeting, route.chat_id, text, f"echo-{answer.id}")
+    await queue_chat(
+        app,
+        group,
+        route.meeting,
+        route.chat_id,
+        text,
+        f"echo-{answer.id}",
+        buttons=echo_buttons(group, answer),
+    )
 
 
 async def _echo_mail(

@@ -144,13 +144,20 @@ async def _deliver_one(app: App, entry: OutboxEntry, tally: _Tally) -> None:
             entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
         )
         tally.given_up.append(replace(entry, error=result.error))
+        if result.blocked:
+            from partnerdesk.usecases.chat_delivery import chat_blocked
+
+            # The person blocked the bot: their chat closes and e-mail takes over.
+            await chat_blocked(app, entry)
     else:
         tally.retrying += 1
+        # Telegram's own "retry after" wins over our backoff when it is longer.
+        wait = max(backoff(attempts), timedelta(seconds=result.retry_after or 0))
         await app.store.update_outbox(
             entry.id,
             status=OutboxStatus.PENDING,
             attempts=attempts,
-            next_attempt_at=app.clock() + backoff(attempts),
+            next_attempt_at=app.clock() + wait,
             error=result.error,
         )
 
@@ -159,7 +166,12 @@ async def _send(app: App, entry: OutboxEntry) -> DeliveryResult:
     if entry.channel is Channel.TELEGRAM:
         if app.chat_sender is None or entry.chat_text is None:
             raise ValueError("a chat message without a bot or without text")
-        return await app.chat_sender.send_text(entry.recipient, entry.chat_text)
+        return await app.chat_sender.send_text(
+            entry.recipient,
+            entry.chat_text,
+            buttons=entry.chat_buttons,
+            document=entry.chat_document,
+        )
     if entry.mail is None:
         raise ValueError("an e-mail row without a message")
     results = await app.mail_sender.send([entry.mail])

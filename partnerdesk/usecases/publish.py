@@ -18,6 +18,7 @@ from partnerdesk.invitation import invitation
 from partnerdesk.pdf import html_to_pdf_async
 from partnerdesk.usecases.attachments import load_attachments
 from partnerdesk.usecases.bilag import load_bilag
+from partnerdesk.usecases.chat_delivery import ChatCopy
 from partnerdesk.usecases.common import audit, queue_mail, require_call
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,12 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
                     Attachment(f"{stem}.pdf", "application/pdf", shown.pdf),
                     invite,
                     *(bilag_all if insider else bilag_public),
+                ),
+                chat=ChatCopy(
+                    app.renderer.telegram_text(
+                        "agenda", group, meeting=meeting, agenda=shown_agenda
+                    ),
+                    document=Attachment(f"{stem}.pdf", "application/pdf", shown.pdf),
                 ),
             )
     await app.store.save_call(replace(call, state=advance(call.state, CallEvent.PUBLISH)))

@@ -6,6 +6,7 @@ account); every channel ends in the same Route, which the one intake then decide
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
@@ -219,30 +220,56 @@ def chat_fields(raw: bytes) -> tuple[str | None, str, str]:
     return username, str(data["chat_id"]), str(data.get("text", ""))
 
 
-async def route_chat(app: App, raw: bytes) -> Route:
-    """A chat message: the account says who wrote; the call is the group's current one."""
-    username, chat_id, text = chat_fields(raw)
-    sender = f"@{username}" if username else chat_id
-    group = _group_of_chat(app, username)
-    if group is None:
-        return Route(sender=sender, channel=Channel.TELEGRAM, chat_id=chat_id)
-    reading = parse_message(
-        group, text.encode("utf-8"), channel=Channel.TELEGRAM, sender=sender if username else None
+def _chat_attachments(data: dict[str, object]) -> tuple[Attachment, ...]:
+    documents = data.get("documents")
+    if not isinstance(documents, list):
+        return ()
+    return tuple(
+        Attachment(str(d["filename"]), str(d["content_type"]), base64.b64decode(str(d["data"])))
+        for d in documents
+        if isinstance(d, dict)
     )
+
+
+async def route_chat(app: App, raw: bytes) -> Route:
+    """A chat message: the linked Telegram account says who wrote; a username proves nothing."""
+    data = json.loads(raw.decode("utf-8"))
+    chat_id, text = str(data["chat_id"]), str(data.get("text", ""))
+    user_id = data.get("user_id")
+    found = await _linked_contact(app, user_id) if isinstance(user_id, int) else None
+    if found is None:
+        # Not linked (or no longer in the group file): held for the secretariat.
+        sender = f"telegram:{user_id or chat_id}"
+        group = next(iter(app.groups.values())) if len(app.groups) == 1 else None
+        if group is None:
+            return Route(sender=sender, channel=Channel.TELEGRAM, chat_id=chat_id)
+        reading = parse_message(group, text.encode("utf-8"), channel=Channel.TELEGRAM, sender=None)
+        return Route(
+            sender=sender,
+            channel=Channel.TELEGRAM,
+            group=group,
+            meeting=await _meeting_for(app, group, None),
+            reading=replace(reading, partner=None),
+            chat_id=chat_id,
+        )
+    group, partner, address = found
+    reading = parse_message(group, text.encode("utf-8"), channel=Channel.TELEGRAM, sender=None)
     return Route(
-        sender=sender,
+        sender=address,
         channel=Channel.TELEGRAM,
         group=group,
         meeting=await _meeting_for(app, group, None),
-        reading=reading,
+        reading=replace(reading, partner=partner),
         chat_id=chat_id,
+        attachments=_chat_attachments(data),
     )
 
 
-def _group_of_chat(app: App, username: str | None) -> Group | None:
-    if username:
-        for group in app.groups.values():
-            if group.contact_by_telegram(username):
-                return group
-    # An unknown account of a one-group deployment is held in that group for its secretariat.
-    return next(iter(app.groups.values())) if len(app.groups) == 1 else None
+async def _linked_contact(app: App, user_id: int) -> tuple[Group, str, str] | None:
+    """(group, partner slug, contact address) of the contact this account is linked to."""
+    for link in await app.store.links_of_user(user_id):
+        group = app.groups.get(link.group)
+        contact = group.contact_by_email(link.contact) if group else None
+        if group is not None and contact is not None:
+            return group, contact[0].slug, contact[1].email
+    return None
