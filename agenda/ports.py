@@ -49,6 +49,9 @@ class Store(Protocol):
     async def store_inbound(self, message: InboundMessage) -> int | None:
         """Keep a raw message; None when it was stored before (same source_key or Message-ID)."""
 
+    async def store_inbound_batch(self, messages: Sequence[InboundMessage]) -> list[int | None]:
+        """Keep raw messages in one transaction; None for each one stored before."""
+
     async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
         """Stored messages in one status, oldest first."""
 
@@ -164,6 +167,9 @@ class MailSource(Protocol):
 
     async def acknowledge(self, source_key: str) -> None:
         """The message is stored: move it out of the way (processed folder)."""
+
+    async def acknowledge_all(self, source_keys: Sequence[str]) -> None:
+        """The messages are stored: move them out of the way, in one go."""
 
 
 @runtime_checkable

@@ -270,3 +270,21 @@ async def test_racing_writers_keep_one_message_and_one_token(store: SqlStore) ->
         *(store.issue_token(ReplyToken(f"t{n}", "testgruppe", "2026-2", "lo")) for n in range(8))
     )
     assert len({t.token for t in tokens}) == 1
+
+
+async def test_a_batch_is_stored_in_one_go_and_what_was_stored_before_is_kept_once(
+    store: SqlStore,
+) -> None:
+    assert await store.store_inbound(_message("imap:INBOX:1")) is not None
+    batch = [
+        _message("imap:INBOX:1"),  # stored before
+        replace(_message("imap:INBOX:2"), raw=b"From: a@x.example\r\n\r\nTo\r\n"),
+        replace(_message("imap:INBOX:3"), raw=b"From: a@x.example\r\n\r\nTo\r\n"),  # same bytes
+        replace(_message("imap:INBOX:4"), raw=b"From: a@x.example\r\n\r\nFire\r\n"),
+    ]
+    stored = await store.store_inbound_batch(batch)
+    assert [s is not None for s in stored] == [False, True, False, True]
+    kept = await store.inbound(InboundStatus.NEW)
+    assert sorted(m.source_key for m in kept) == ["imap:INBOX:1", "imap:INBOX:2", "imap:INBOX:4"]
+    assert await store.store_inbound_batch(batch) == [None, None, None, None]
+    assert await store.store_inbound_batch([]) == []

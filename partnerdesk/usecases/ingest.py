@@ -44,22 +44,25 @@ def header_message_id(raw: bytes) -> str | None:
 async def fetch_mail(app: App, *, limit: int = 100) -> tuple[int, int]:
     """Copy new mail into the database, then acknowledge it at the mailbox; (fetched, new)."""
     fetched = await app.mail_source.fetch(limit)
-    stored = 0
-    for item in fetched:
-        message = InboundMessage(
+    if not fetched:
+        return 0, 0
+    now = app.clock()
+    messages = [
+        InboundMessage(
             channel=Channel.EMAIL,
             source_key=item.source_key,
             raw=item.raw,
-            received_at=app.clock(),
+            received_at=now,
             message_id=header_message_id(item.raw),
         )
-        # Stored and committed before the mailbox forgets it: a crash in between means the
-        # message is fetched again and recognised as a duplicate, never lost.
-        if await app.store.store_inbound(message) is not None:
-            stored += 1
-        crash_point(app.settings, "after_store")
-        await app.mail_source.acknowledge(item.source_key)
-    return len(fetched), stored
+        for item in fetched
+    ]
+    # The batch is stored and committed before the mailbox forgets any of it: a crash in
+    # between means the messages are fetched again and recognised as duplicates, never lost.
+    stored = await app.store.store_inbound_batch(messages)
+    crash_point(app.settings, "after_store")
+    await app.mail_source.acknowledge_all([item.source_key for item in fetched])
+    return len(fetched), sum(1 for s in stored if s is not None)
 
 
 async def process_inbound(app: App) -> Ingested:
