@@ -16,6 +16,8 @@ from agenda.records import (
     Approval,
     AuditEntry,
     Call,
+    ContactData,
+    Erased,
     InboundMessage,
     InboundStatus,
     OutboxEntry,
@@ -122,6 +124,15 @@ class Store(Protocol):
 
     async def audit_log(self, group: str, meeting: str | None = None) -> list[AuditEntry]:
         """The audit log of a group (for one meeting), oldest first."""
+
+    async def contact_data(self, email: str) -> ContactData:
+        """Everything stored about the person with this address (and their chat account)."""
+
+    async def erase_contact(self, email: str) -> Erased:
+        """Delete the person's messages, answers and mail to them; approvals and audit stay."""
+
+    async def purge_inbound(self, before: datetime, limit: int = 500) -> list[int]:
+        """Delete up to limit handled raw messages received before the time; their ids."""
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,16 @@ def _parser(language: str) -> argparse.ArgumentParser:
     late.add_argument("decision", metavar=h["edit_metavar"], help=h["late_decision"])
     late.add_argument("answer", nargs="?", metavar="N", help=h["late_answer"])
 
+    contact = actions(command("contact", sub, leaf=False))
+    export = command("contact export", contact)
+    export.add_argument("email", metavar="EMAIL", help=h["contact_email"])
+    export.add_argument("--out", type=Path, metavar=h["dir_metavar"], help=h["contact_out"])
+    erase = command("contact erase", contact)
+    erase.add_argument("email", metavar="EMAIL", help=h["contact_email"])
+    erase.add_argument(
+        "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
+    )
+
     initiatives = actions(command("initiatives", sub, leaf=False))
     command("initiatives report", initiatives)
     db = actions(command("db", sub, leaf=False))
@@ -189,6 +199,8 @@ _HANDLERS: dict[tuple[str, str | None], str] = {
     ("agenda", "edit"): "workbench:agenda_edit",
     ("agenda", "late"): "workbench:agenda_late",
     ("initiatives", "report"): "workbench:initiatives_report",
+    ("contact", "export"): "contact_commands:contact_export",
+    ("contact", "erase"): "contact_commands:contact_erase",
     ("db", "upgrade"): "commands:db_upgrade",
 }
 

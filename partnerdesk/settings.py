@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         default_factory=lambda: ["pdf", "docx", "xlsx", "odt", "ods", "png", "jpg", "txt"]
     )
     publish_attachment_budget: int = 10_000_000
+    # Raw messages and their files are deleted this many days after they arrived; answers,
+    # agendas and the audit log are kept.
+    retention_days: float = 90.0
 
     @field_validator("groups", mode="before")
     @classmethod

@@ -6,9 +6,10 @@ from storage.agendas import AgendasPart, VersionConflictError
 from storage.groups import GroupsPart
 from storage.inbound import InboundPart
 from storage.outbox import OutboxPart
+from storage.privacy import PrivacyPart
 
 
-class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart):
+class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart, PrivacyPart):
     """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
 
 
