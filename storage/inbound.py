@@ -57,8 +57,10 @@ class InboundPart(StoreBase):
             seen_hashes = {
                 (channel, digest)
                 for channel, digest in await session.execute(
+                    # Both columns, so the unique index (channel, content_hash) is used.
                     select(InboundRow.channel, InboundRow.content_hash).where(
-                        InboundRow.content_hash.in_(set(digests))
+                        InboundRow.channel.in_({m.channel.value for m in messages}),
+                        InboundRow.content_hash.in_(set(digests)),
                     )
                 )
             }
