@@ -87,7 +87,9 @@ def _files(inbox: Path) -> list[Path]:
 
 def _row(path: Path) -> tuple[str, str, str | None, str, None, bytes, str, int, None]:
     raw = path.read_bytes()
-    message_id = _HEADERS.parsebytes(raw).get("Message-ID")
+    # The header block only, as ingest does: the parser would read the body too.
+    ends = [n for n in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if n >= 0]
+    message_id = _HEADERS.parsebytes(raw[: min(ends) + 1] if ends else raw).get("Message-ID")
     digest = hashlib.sha256(raw).hexdigest()
     return ("email", f"maildir:{path.name}", message_id, digest, None, raw, "new", 0, None)
 

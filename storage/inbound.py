@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
@@ -64,20 +65,27 @@ class InboundPart(StoreBase):
                     )
                 )
             }
-            rows: list[InboundRow | None] = []
-            for message, digest in zip(messages, digests, strict=True):
+            new: list[dict[str, Any]] = []
+            positions: list[int] = []
+            for n, (message, digest) in enumerate(zip(messages, digests, strict=True)):
                 same = (message.channel.value, digest)
                 if message.source_key in seen_keys or same in seen_hashes:
-                    rows.append(None)
                     continue
                 # A message twice in one batch is stored once, as across batches.
                 seen_keys.add(message.source_key)
                 seen_hashes.add(same)
-                row = _row(message, digest)
-                session.add(row)
-                rows.append(row)
-            await session.flush()
-        return [row.id if row is not None else None for row in rows]
+                new.append(_values(message, digest))
+                positions.append(n)
+            ids: list[int | None] = [None] * len(messages)
+            if new:
+                # One INSERT for the batch (not the unit of work's bookkeeping per row).
+                inserted = await session.scalars(
+                    insert(InboundRow).returning(InboundRow.id, sort_by_parameter_order=True),
+                    new,
+                )
+                for n, inbound_id in zip(positions, inserted, strict=True):
+                    ids[n] = inbound_id
+        return ids
 
     async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
         """Stored messages in one status, oldest first."""
@@ -163,16 +171,20 @@ class InboundPart(StoreBase):
             return inbound_record(row) if row is not None else None
 
 
+def _values(message: InboundMessage, digest: str) -> dict[str, Any]:
+    return {
+        "channel": message.channel.value,
+        "source_key": message.source_key,
+        "message_id": message.message_id,
+        "content_hash": digest,
+        "sender": message.sender,
+        "raw": message.raw,
+        "status": message.status.value,
+        "attempts": message.attempts,
+        "error": message.error,
+        "received_at": message.received_at,
+    }
+
+
 def _row(message: InboundMessage, digest: str) -> InboundRow:
-    return InboundRow(
-        channel=message.channel.value,
-        source_key=message.source_key,
-        message_id=message.message_id,
-        content_hash=digest,
-        sender=message.sender,
-        raw=message.raw,
-        status=message.status.value,
-        attempts=message.attempts,
-        error=message.error,
-        received_at=message.received_at,
-    )
+    return InboundRow(**_values(message, digest))

@@ -34,11 +34,18 @@ class Ingested:
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID of a raw message, cheaply (headers only)."""
     try:
-        value = _HEADERS.parsebytes(raw).get("Message-ID", "")
+        # Only the header block: the parser would otherwise read every line of the body too.
+        value = _HEADERS.parsebytes(_header_block(raw)).get("Message-ID", "")
     except Exception:
         return None
     match = _MSGID.search(str(value))
     return match.group(0) if match else None
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The headers of a raw message, up to the first empty line (either line ending)."""
+    ends = [n for n in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if n >= 0]
+    return raw[: min(ends) + 1] if ends else raw
 
 
 async def fetch_mail(app: App, *, limit: int = 100) -> tuple[int, int]:
