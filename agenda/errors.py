@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
+
+import templates
+
+# The folder itself, not importlib.resources: that costs more to import than a command's start.
+TEMPLATES = Path(templates.__file__).parent
 
 
 @cache
 def error_catalogue(language: str) -> dict[str, Any]:
     """The error sentences of one language (read-only package data, read once)."""
-    path = resources.files("templates").joinpath(f"{language}/errors.toml")
-    return tomllib.loads(path.read_text("utf-8"))
+    return tomllib.loads((TEMPLATES / language / "errors.toml").read_text("utf-8"))
 
 
 def word_error(key: str, params: dict[str, object], language: str) -> str | None:

@@ -18,6 +18,8 @@ from agenda.records import (
     Attachment,
     AuditEntry,
     Call,
+    ContactData,
+    Erased,
     InboundMessage,
     InboundStatus,
     OutboxEntry,
@@ -50,6 +52,9 @@ class Store(Protocol):
 
     async def store_inbound(self, message: InboundMessage) -> int | None:
         """Keep a raw message; None when it was stored before (same source_key or Message-ID)."""
+
+    async def store_inbound_batch(self, messages: Sequence[InboundMessage]) -> list[int | None]:
+        """Keep raw messages in one transaction; None for each one stored before."""
 
     async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
         """Stored messages in one status, oldest first."""
@@ -154,6 +159,15 @@ class Store(Protocol):
     async def unhandled_updates(self) -> list[dict[str, Any]]:
         """Updates kept but not handled (the service stopped in between), oldest first."""
 
+    async def contact_data(self, email: str) -> ContactData:
+        """Everything stored about the person with this address (and their chat account)."""
+
+    async def erase_contact(self, email: str) -> Erased:
+        """Delete the person's messages, answers and mail to them; approvals and audit stay."""
+
+    async def purge_inbound(self, before: datetime, limit: int = 500) -> list[int]:
+        """Delete up to limit handled raw messages received before the time; their ids."""
+
 
 @dataclass(frozen=True)
 class DeliveryResult:
@@ -202,6 +216,9 @@ class MailSource(Protocol):
 
     async def acknowledge(self, source_key: str) -> None:
         """The message is stored: move it out of the way (processed folder)."""
+
+    async def acknowledge_all(self, source_keys: Sequence[str]) -> None:
+        """The messages are stored: move them out of the way, in one go."""
 
 
 @runtime_checkable

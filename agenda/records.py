@@ -208,3 +208,39 @@ class AuditEntry:
     at: datetime
     meeting: str | None = None
     detail: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StoredContact:
+    """A contact as the group file registered it, in one group."""
+
+    group: str
+    partner: str
+    name: str
+    email: str
+    role: str
+    telegram: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactData:
+    """Everything kept about one person: for the data subject's right of access."""
+
+    email: str
+    contacts: tuple[StoredContact, ...] = ()
+    answers: tuple[Answer, ...] = ()
+    messages: tuple[InboundMessage, ...] = ()
+    mail_to: tuple[OutboxEntry, ...] = ()
+    approvals: tuple[Approval, ...] = ()
+    audit: tuple[AuditEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What erasing a person removed, and what the record keeps (approvals, audit lines)."""
+
+    answers: int = 0
+    messages: tuple[int, ...] = ()
+    mail_to: int = 0
+    kept_approvals: int = 0
+    kept_audit: int = 0

@@ -7,7 +7,8 @@ import imaplib
 import logging
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,6 +72,18 @@ class ImapSource:
             return
         validity, uid = source_key[len(self._prefix) :].split(":", 1)
         await self._run(lambda box: self._acknowledge(box, validity, uid))
+
+    async def acknowledge_all(self, source_keys: Sequence[str]) -> None:
+        """Move stored messages to the processed folder, in one command on one connection."""
+        by_validity: dict[str, list[str]] = {}
+        for key in source_keys:
+            if not key.startswith(self._prefix):
+                log.warning("not a key of %s, left alone: %s", self._prefix, key)
+                continue
+            validity, uid = key[len(self._prefix) :].split(":", 1)
+            by_validity.setdefault(validity, []).append(uid)
+        for validity, uids in by_validity.items():
+            await self._run(partial(self._acknowledge, validity=validity, uid=uids))
 
     async def wait_for_mail(self, seconds: float) -> bool:
         """Wait up to seconds for new mail, with IMAP IDLE where the server offers it."""
@@ -173,7 +186,7 @@ class ImapSource:
                 found.append(Fetched(source_key=f"{self._prefix}{validity}:{uid}", raw=raw))
         return found
 
-    def _acknowledge(self, box: Any, validity: str, uid: str) -> None:
+    def _acknowledge(self, box: Any, validity: str, uid: str | list[str]) -> None:
         # After a UIDVALIDITY change the old UID may name another message: leave it alone.
         if _uidvalidity(box, self.endpoint.folder) != validity:
             log.warning("UIDVALIDITY of %s changed; %s not moved", self.endpoint.folder, uid)

@@ -8,8 +8,10 @@ import logging
 import mailbox
 import os
 import socket
+from collections import deque
 from collections.abc import Sequence
 from email.policy import SMTPUTF8, default
+from itertools import islice
 from pathlib import Path
 
 from agenda.ports import DeliveryResult, Fetched
@@ -90,18 +92,27 @@ def _deliver(folder: Path, name: str, data: bytes) -> None:
 
 
 class MaildirSource:
-    """Reads a Maildir inbox; acknowledged messages move to its Processed sub-folder."""
+    """Reads a Maildir inbox; acknowledged messages move to its Processed sub-folder.
+
+    The inbox is listed once and worked off from that listing over the following fetches,
+    so each message costs the same however many wait; it is listed again when the listing
+    is used up, or when a fetch was not acknowledged (the caller will want it again).
+    """
 
     def __init__(self, path: Path, *, max_size: int = MAX_SIZE) -> None:
         self.path = Path(path)
         self.max_size = max_size
+        # The last listing, oldest key first, and the files in it not yet taken away.
+        self._queue: deque[str] = deque()
+        self._listed: dict[str, Path] = {}
+        self._unacknowledged: set[str] = set()
 
     def _box(self) -> mailbox.Maildir:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return mailbox.Maildir(self.path, create=True)
 
     def _files(self) -> dict[str, Path]:
-        """Every message file in new/ and cur/, by its Maildir key."""
+        """Every message file in new/ and cur/, by its Maildir key, oldest key first."""
         found: dict[str, Path] = {}
         for sub in ("new", "cur"):
             folder = self.path / sub
@@ -111,35 +122,44 @@ class MaildirSource:
                 if entry.name.startswith(".") or not entry.is_file():
                     continue
                 found[entry.name.split(":", 1)[0]] = Path(entry.path)
-        return found
+        return {key: found[key] for key in sorted(found)}
 
     def _fetch(self, limit: int) -> list[Fetched]:
-        box = self._box()
-        files = self._files()
+        if not self._listed or self._unacknowledged:
+            self._box()  # new/, cur/ and tmp/ exist from the first fetch on
+            self._listed = self._files()
+            self._queue = deque(self._listed)
+        # What was taken away since is dropped from the front, so no fetch walks over it again.
+        while self._queue and self._queue[0] not in self._listed:
+            self._queue.popleft()
         found: list[Fetched] = []
-        for key in sorted(files):
+        for key in list(islice(self._queue, limit * 2)):
+            path = self._listed.get(key)
+            if path is None:
+                continue
             if len(found) >= limit:
                 break
-            path = files[key]
             try:
                 size = path.stat().st_size
                 if size > self.max_size:
-                    self._refuse(box, path, size)
+                    self._refuse(key, path, size)
                     continue
                 with open(path, "rb") as handle:
                     # Read no more than the cap, even if the file grew since stat().
                     raw = handle.read(self.max_size + 1)
             except FileNotFoundError:
-                continue  # taken away between listing and reading
+                del self._listed[key]  # taken away between listing and reading
+                continue
             if len(raw) > self.max_size:
-                self._refuse(box, path, len(raw))
+                self._refuse(key, path, len(raw))
                 continue
             found.append(Fetched(source_key=f"{_PREFIX}{key}", raw=raw))
+        self._unacknowledged = {f.source_key for f in found}
         return found
 
-    def _refuse(self, box: mailbox.Maildir, path: Path, size: int) -> None:
+    def _refuse(self, key: str, path: Path, size: int) -> None:
         """Move an oversized message into the Refused sub-folder: kept, not read."""
-        refused = _folder(box, _REFUSED)
+        refused = self._subfolder(_REFUSED)
         log.warning(
             "Maildir message %s is %d bytes (over %d): moved to %s, not read",
             path.name,
@@ -148,23 +168,43 @@ class MaildirSource:
             _REFUSED,
         )
         # A rename within the Maildir: nothing is copied, nothing can be lost half-way.
-        os.replace(path, Path(refused._path) / "new" / path.name.split(":", 1)[0])
+        os.replace(path, refused / "new" / key)
+        self._listed.pop(key, None)
 
-    def _acknowledge(self, source_key: str) -> None:
-        if not source_key.startswith(_PREFIX):
-            return
-        key = source_key[len(_PREFIX) :]
-        box = self._box()
-        processed = _folder(box, _PROCESSED)
-        try:
-            with box.get_file(key) as handle:
-                raw = handle.read()
-        except (KeyError, FileNotFoundError):
-            return  # already moved
-        # Copy before removing: a crash in between leaves a duplicate, which ingest recognises by
-        # its Message-ID, never a lost message.
-        processed.add(raw)
-        box.discard(key)
+    def _subfolder(self, name: str) -> Path:
+        folder = self.path / f".{name}"
+        if not (folder / "tmp").is_dir():
+            _folder(self._box(), name)
+        return folder
+
+    def _acknowledge(self, source_keys: Sequence[str]) -> None:
+        processed: Path | None = None
+        for source_key in source_keys:
+            if not source_key.startswith(_PREFIX):
+                continue
+            self._unacknowledged.discard(source_key)
+            key = source_key[len(_PREFIX) :]
+            path = self._listed.pop(key, None) or self._find(key)
+            if path is None:
+                continue  # already moved
+            processed = processed or self._subfolder(_PROCESSED)
+            # One rename within the file system: the message is in one folder or the other,
+            # never in both and never in neither, whenever the process dies.
+            try:
+                os.replace(path, processed / path.parent.name / path.name)
+            except FileNotFoundError:
+                continue  # moved by someone else since it was listed
+
+    def _find(self, key: str) -> Path | None:
+        """The file of a key not in the listing (a source made anew): new/, then cur/."""
+        plain = self.path / "new" / key
+        if plain.is_file():
+            return plain
+        cur = self.path / "cur"
+        for candidate in (cur / key, *cur.glob(f"{key}:*")) if cur.is_dir() else ():
+            if candidate.is_file():
+                return candidate
+        return None
 
     async def fetch(self, limit: int = 100) -> list[Fetched]:
         """Messages waiting in the inbox, oldest key first; oversized ones are moved aside."""
@@ -172,7 +212,11 @@ class MaildirSource:
 
     async def acknowledge(self, source_key: str) -> None:
         """Move a stored message out of the inbox."""
-        await asyncio.to_thread(self._acknowledge, source_key)
+        await asyncio.to_thread(self._acknowledge, [source_key])
+
+    async def acknowledge_all(self, source_keys: Sequence[str]) -> None:
+        """Move stored messages out of the inbox, in one go."""
+        await asyncio.to_thread(self._acknowledge, source_keys)
 
 
 def _folder(box: mailbox.Maildir, name: str) -> mailbox.Maildir:

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import json
-import logging
 import os
 import sys
 import tomllib
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from agenda.errors import PartnerdeskError
-from partnerdesk import commands, invite_commands, review_commands, workbench
 from partnerdesk.arguments import UsageProblem, parser_class
-from partnerdesk.settings import Settings, load_settings
 from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
+
+if TYPE_CHECKING:
+    from partnerdesk.settings import Settings
+
+# Only what a command needs is imported, when it runs: `--help` and `parse` start as fast as
+# Python itself instead of loading the database, the settings library and the templates.
 
 
 def _parser(language: str) -> argparse.ArgumentParser:
@@ -116,6 +117,16 @@ def _parser(language: str) -> argparse.ArgumentParser:
     whom.add_argument("--all", action="store_true", help=h["invite_all"])
     invite.add_argument("--mail", action="store_true", help=h["invite_mail"])
 
+    contact = actions(command("contact", sub, leaf=False))
+    export = command("contact export", contact)
+    export.add_argument("email", metavar="EMAIL", help=h["contact_email"])
+    export.add_argument("--out", type=Path, metavar=h["dir_metavar"], help=h["contact_out"])
+    erase = command("contact erase", contact)
+    erase.add_argument("email", metavar="EMAIL", help=h["contact_email"])
+    erase.add_argument(
+        "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
+    )
+
     initiatives = actions(command("initiatives", sub, leaf=False))
     command("initiatives report", initiatives)
     db = actions(command("db", sub, leaf=False))
@@ -124,6 +135,8 @@ def _parser(language: str) -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from partnerdesk.settings import load_settings
+
     settings = load_settings(args.settings)
     if args.group:
         settings = settings.model_copy(update={"groups": list(args.group)})
@@ -154,39 +167,93 @@ def language_of(argv: Sequence[str]) -> str:
     named = _option(argv, "--group")
     if named:
         return _group_language(Path(named))
+    settings_file = _option(argv, "--settings")
+    # Only settings can name a group here; without a file or the variable there is none, and
+    # loading the settings library would cost more than all of `--help`.
+    if settings_file is None and not os.environ.get("PARTNERDESK_GROUPS"):
+        return DEFAULT_LANGUAGE
+    from pydantic import ValidationError
+
+    from partnerdesk.settings import load_settings
+
     try:
-        settings_file = _option(argv, "--settings")
         configured = load_settings(Path(settings_file) if settings_file else None).groups
     except (ValidationError, OSError):
         return DEFAULT_LANGUAGE
     return _group_language(configured[0]) if configured else DEFAULT_LANGUAGE
 
 
-Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+Handler = Callable[[argparse.Namespace, "Settings"], Coroutine[Any, Any, int]]
 
-_HANDLERS: dict[tuple[str, str | None], Handler] = {
-    ("demo", None): commands.demo,
-    ("run", None): commands.run,
-    ("parse", None): commands.parse,
-    ("call", "open"): commands.call_open,
-    ("call", "close"): commands.call_close,
-    ("call", "status"): commands.call_status,
-    ("call", "review"): review_commands.call_review,
-    ("call", "history"): review_commands.call_history,
-    ("answer", "show"): review_commands.answer_show,
-    ("answer", "assign"): review_commands.answer_assign,
-    ("answer", "dismiss"): review_commands.answer_dismiss,
-    ("answer", "reread"): review_commands.answer_reread,
-    ("agenda", "draft"): commands.agenda_draft,
-    ("agenda", "approve"): commands.agenda_approve,
-    ("agenda", "publish"): commands.agenda_publish,
-    ("agenda", "show"): workbench.agenda_show,
-    ("agenda", "edit"): workbench.agenda_edit,
-    ("agenda", "late"): workbench.agenda_late,
-    ("initiatives", "report"): workbench.initiatives_report,
-    ("invite", None): invite_commands.invite,
-    ("db", "upgrade"): commands.db_upgrade,
+# Each command's function, as "module:function", imported only when the command runs.
+_HANDLERS: dict[tuple[str, str | None], str] = {
+    ("demo", None): "commands:demo",
+    ("run", None): "commands:run",
+    ("call", "open"): "commands:call_open",
+    ("call", "close"): "commands:call_close",
+    ("call", "status"): "commands:call_status",
+    ("call", "review"): "review_commands:call_review",
+    ("call", "history"): "review_commands:call_history",
+    ("answer", "show"): "review_commands:answer_show",
+    ("answer", "assign"): "review_commands:answer_assign",
+    ("answer", "dismiss"): "review_commands:answer_dismiss",
+    ("answer", "reread"): "review_commands:answer_reread",
+    ("agenda", "draft"): "commands:agenda_draft",
+    ("agenda", "approve"): "commands:agenda_approve",
+    ("agenda", "publish"): "commands:agenda_publish",
+    ("agenda", "show"): "workbench:agenda_show",
+    ("agenda", "edit"): "workbench:agenda_edit",
+    ("agenda", "late"): "workbench:agenda_late",
+    ("initiatives", "report"): "workbench:initiatives_report",
+    ("contact", "export"): "contact_commands:contact_export",
+    ("contact", "erase"): "contact_commands:contact_erase",
+    ("invite", None): "invite_commands:invite",
+    ("db", "upgrade"): "commands:db_upgrade",
 }
+
+
+def _handler(command: str, action: str | None) -> Handler:
+    module, _, name = _HANDLERS[(command, action)].partition(":")
+    found: Handler = getattr(importlib.import_module(f"partnerdesk.{module}"), name)
+    return found
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command the arguments name."""
+    if args.command == "parse":
+        from partnerdesk.parse_command import parse
+
+        # A message is read with the named group file; settings only when none is named.
+        return parse(args, list(args.group) if args.group else _settings(args).groups)
+    import asyncio
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    # WeasyPrint warns about optional font libraries on every PDF; only errors matter here.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    handler = _handler(args.command, getattr(args, "action", None))
+    return asyncio.run(handler(args, _settings(args)))
+
+
+def _sentence(language: str, exc: Exception) -> str | None:
+    """The one sentence for an error a person can cause; None for a bug."""
+    # A settings error can only come from pydantic once it is loaded; parse never loads it.
+    if "pydantic" in sys.modules:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            name = ".".join(str(x) for x in first["loc"]).upper()
+            return say_error(language, "bad_setting", name=name, detail=first["msg"])
+    if isinstance(exc, json.JSONDecodeError):
+        return say_error(language, "bad_json", detail=str(exc))
+    if isinstance(exc, PartnerdeskError | OSError):
+        return error_sentence(language, exc)
+    return None
 
 
 def _fail(sentence: str) -> int:
@@ -205,31 +272,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:
         # --help printed the help and asked to stop.
         return done.code if isinstance(done.code, int) else 0
-    logging.basicConfig(
-        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    # WeasyPrint warns about optional font libraries on every PDF; only errors matter here.
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
-    handler = _HANDLERS[(args.command, getattr(args, "action", None))]
     try:
-        settings = _settings(args)
-        return asyncio.run(handler(args, settings))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = ".".join(str(x) for x in first["loc"]).upper()
-        return _fail(say_error(language, "bad_setting", name=name, detail=first["msg"]))
+        return _run(args)
     except BrokenPipeError:
         # The reader went away (`| head`); what it did not read needs no complaint.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except json.JSONDecodeError as exc:
-        return _fail(say_error(language, "bad_json", detail=str(exc)))
-    except (PartnerdeskError, OSError) as exc:
-        return _fail(error_sentence(language, exc))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        sentence = _sentence(language, exc)
+        if sentence is None:
+            raise
+        return _fail(sentence)
 
 
 def _main() -> NoReturn:

@@ -9,13 +9,11 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from agenda.errors import NotFoundError, UsageError
 from agenda.groupfile import load_group
 from agenda.model import Group, Meeting
-from agenda.reading import Channel
 from agenda.records import OutboxStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.service import until_idle
@@ -63,23 +61,6 @@ def _language(args: argparse.Namespace, settings: Settings) -> str:
     """The language of the named or configured group, for commands that load no group."""
     paths = list(args.group or settings.groups)
     return load_group(paths[0]).language.value if paths else DEFAULT_LANGUAGE
-
-
-async def parse(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk parse: read one message and print the reading as JSON."""
-    from partnerdesk.parsing import parse_message
-
-    _require_groups(settings)
-    group = load_group(settings.groups[0])
-    path: Path = args.message
-    try:
-        raw = await asyncio.to_thread(path.read_bytes)
-    except FileNotFoundError:
-        raise NotFoundError("no_message_file", path=str(path)) from None
-    channel = Channel(args.channel)
-    reading = parse_message(group, raw, channel=channel, sender=args.sender)
-    print(json.dumps(reading.to_json(), ensure_ascii=False, indent=2))
-    return 0
 
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -8,7 +8,7 @@ from agenda.model import Group
 from agenda.reader import points_to_document, read_text
 from agenda.reading import Channel, MessageKind, Reading
 from mail.documents import document_text, readable
-from mail.mime import Attachment, MessageError, read_message
+from mail.mime import Attachment, DecodedMessage, MessageError, read_message
 from mail.trim import trim_reply
 
 
@@ -31,16 +31,27 @@ class _Documents(Mapping[str, str]):
         return len(self._files)
 
 
-def parse_message(group: Group, raw: bytes, *, channel: Channel, sender: str | None) -> Reading:
-    """Decode, trim and understand one message; never raises for bad input."""
+def parse_message(
+    group: Group,
+    raw: bytes,
+    *,
+    channel: Channel,
+    sender: str | None,
+    decoded: DecodedMessage | None = None,
+) -> Reading:
+    """Decode, trim and understand one message; never raises for bad input.
+
+    decoded is the message already read from raw (by routing), so MIME is read only once.
+    """
     if channel is Channel.TELEGRAM:
         found = group.contact_by_telegram(sender or "")
         text = raw.decode("utf-8", "replace").strip()
         return read_text(text, group, partner=found[0].slug if found else None)
-    try:
-        decoded = read_message(raw)
-    except MessageError:
-        return Reading(kind=MessageKind.REPLY, partner=None, confidence=0.0)
+    if decoded is None:
+        try:
+            decoded = read_message(raw)
+        except MessageError:
+            return Reading(kind=MessageKind.REPLY, partner=None, confidence=0.0)
     kind = MessageKind(decoded.kind)
     found = group.contact_by_email(decoded.from_address)
     # A bounce comes from a mail server, whatever its From says.

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # Telegram's limits: about 30 messages a second overall, one a second in one chat.
     telegram_per_second: float = 30.0
     telegram_per_chat_seconds: float = 1.0
+    # Raw messages and their files are deleted this many days after they arrived; answers,
+    # agendas and the audit log are kept.
+    retention_days: float = 90.0
 
     @field_validator("groups", mode="before")
     @classmethod

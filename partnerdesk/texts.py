@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
-from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agenda.errors import PartnerdeskError, word_error
-from agenda.model import Group
+from agenda.errors import TEMPLATES, PartnerdeskError, word_error
+
+if TYPE_CHECKING:
+    from agenda.model import Group
 
 DEFAULT_LANGUAGE = "da"
 
 
 @cache
 def _catalog(language: str) -> dict[str, Any]:
-    text = resources.files("templates").joinpath(f"{language}/cli.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return tomllib.loads((TEMPLATES / language / "cli.toml").read_text("utf-8"))
 
 
 def _language(where: Group | str) -> str:

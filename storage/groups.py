@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, select
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +21,8 @@ from storage.tables import (
     PartnerRow,
     ReplyTokenRow,
 )
+
+Member = TypeVar("Member", PartnerRow, ContactRow, InitiativeRow, MeetingRow)
 
 
 class GroupsPart(StoreBase):
@@ -116,48 +120,68 @@ class GroupsPart(StoreBase):
 
 
 async def _replace_members(session: AsyncSession, group: Group) -> None:
-    # The group file is the truth: what it no longer lists is gone. Nothing else refers to
-    # these rows by id, so replacing them is the simplest correct upsert.
-    for table in (ContactRow, PartnerRow, InitiativeRow, MeetingRow):
-        await session.execute(delete(table).where(table.group_slug == group.slug))
-    session.add_all(
-        PartnerRow(group_slug=group.slug, slug=p.slug, name=p.name) for p in group.partners
-    )
+    # The group file is the truth: what it no longer lists is gone. Only what changed is
+    # written, so starting the service with an unchanged group file writes nothing at all.
+    slug = group.slug
+    partners = {p.slug: {"name": p.name} for p in group.partners}
+    await _sync_rows(session, PartnerRow, slug, "slug", partners, delete=False)
     await session.flush()  # contacts refer to partners
-    session.add_all(
-        ContactRow(
-            group_slug=group.slug,
-            partner=p.slug,
-            name=c.name,
-            email=c.email,
-            role=c.role.value,
-            telegram=c.telegram,
-        )
+    contacts = {
+        c.email: {"partner": p.slug, "name": c.name, "role": c.role.value, "telegram": c.telegram}
         for p in group.partners
         for c in p.contacts
-    )
-    session.add_all(
-        InitiativeRow(
-            group_slug=group.slug,
-            code=i.code,
-            title=i.title,
-            owner=i.owner,
-            sdgs=list(i.sdgs),
-            success_criteria=i.success_criteria,
-            status=i.status,
-        )
+    }
+    await _sync_rows(session, ContactRow, slug, "email", contacts)
+    await _sync_rows(session, PartnerRow, slug, "slug", partners)
+    initiatives = {
+        i.code: {
+            "title": i.title,
+            "owner": i.owner,
+            "sdgs": list(i.sdgs),
+            "success_criteria": i.success_criteria,
+            "status": i.status,
+        }
         for i in group.initiatives
-    )
-    session.add_all(
-        MeetingRow(
-            group_slug=group.slug,
-            meeting=m.id,
-            starts_at=m.starts_at,
-            ends_at=m.ends_at,
-            location=m.location,
-            call_deadline=m.call_deadline,
-        )
+    }
+    await _sync_rows(session, InitiativeRow, slug, "code", initiatives)
+    meetings = {
+        m.id: {
+            "starts_at": m.starts_at,
+            "ends_at": m.ends_at,
+            "location": m.location,
+            "call_deadline": m.call_deadline,
+        }
         for m in group.meetings
+    }
+    await _sync_rows(session, MeetingRow, slug, "meeting", meetings)
+
+
+async def _sync_rows(
+    session: AsyncSession,
+    table: type[Member],
+    group: str,
+    key: str,
+    wanted: dict[str, dict[str, Any]],
+    *,
+    delete: bool = True,
+) -> None:
+    """Make the group's rows of a table those wanted (by key): add, change, remove (if delete)."""
+    found = {
+        getattr(row, key): row
+        for row in await session.scalars(select(table).where(table.group_slug == group))
+    }
+    for name, row in found.items():
+        if name not in wanted:
+            if delete:
+                await session.delete(row)
+            continue
+        for field, value in wanted[name].items():
+            if getattr(row, field) != value:
+                setattr(row, field, value)
+    session.add_all(
+        table(group_slug=group, **{key: name}, **values)
+        for name, values in wanted.items()
+        if name not in found
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
@@ -28,20 +30,62 @@ class InboundPart(StoreBase):
             InboundRow.source_key == message.source_key,
             (InboundRow.channel == message.channel.value) & (InboundRow.content_hash == digest),
         )
-        row = InboundRow(
-            channel=message.channel.value,
-            source_key=message.source_key,
-            message_id=message.message_id,
-            content_hash=digest,
-            sender=message.sender,
-            raw=message.raw,
-            status=message.status.value,
-            attempts=message.attempts,
-            error=message.error,
-            received_at=message.received_at,
-        )
-        inserted = await self._insert_once(row, select(InboundRow.id).where(same))
+        inserted = await self._insert_once(_row(message, digest), select(InboundRow.id).where(same))
         return inserted.id if inserted is not None else None
+
+    async def store_inbound_batch(self, messages: Sequence[InboundMessage]) -> list[int | None]:
+        """Keep raw messages in one transaction; None for each one stored before.
+
+        One commit for the batch is what makes a backlog cheap; if another writer stored one
+        of them in between, the batch is stored again one message at a time.
+        """
+        if not messages:
+            return []
+        try:
+            return await self._store_batch(messages)
+        except IntegrityError:
+            return [await self.store_inbound(m) for m in messages]
+
+    async def _store_batch(self, messages: Sequence[InboundMessage]) -> list[int | None]:
+        digests = [hashlib.sha256(m.raw).hexdigest() for m in messages]
+        async with self._sessions.begin() as session:
+            keys = {m.source_key for m in messages}
+            seen_keys = set(
+                await session.scalars(
+                    select(InboundRow.source_key).where(InboundRow.source_key.in_(keys))
+                )
+            )
+            seen_hashes = {
+                (channel, digest)
+                for channel, digest in await session.execute(
+                    # Both columns, so the unique index (channel, content_hash) is used.
+                    select(InboundRow.channel, InboundRow.content_hash).where(
+                        InboundRow.channel.in_({m.channel.value for m in messages}),
+                        InboundRow.content_hash.in_(set(digests)),
+                    )
+                )
+            }
+            new: list[dict[str, Any]] = []
+            positions: list[int] = []
+            for n, (message, digest) in enumerate(zip(messages, digests, strict=True)):
+                same = (message.channel.value, digest)
+                if message.source_key in seen_keys or same in seen_hashes:
+                    continue
+                # A message twice in one batch is stored once, as across batches.
+                seen_keys.add(message.source_key)
+                seen_hashes.add(same)
+                new.append(_values(message, digest))
+                positions.append(n)
+            ids: list[int | None] = [None] * len(messages)
+            if new:
+                # One INSERT for the batch (not the unit of work's bookkeeping per row).
+                inserted = await session.scalars(
+                    insert(InboundRow).returning(InboundRow.id, sort_by_parameter_order=True),
+                    new,
+                )
+                for n, inbound_id in zip(positions, inserted, strict=True):
+                    ids[n] = inbound_id
+        return ids
 
     async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
         """Stored messages in one status, oldest first."""
@@ -125,3 +169,22 @@ class InboundPart(StoreBase):
         async with self._sessions() as session:
             row = await session.get(InboundRow, inbound_id)
             return inbound_record(row) if row is not None else None
+
+
+def _values(message: InboundMessage, digest: str) -> dict[str, Any]:
+    return {
+        "channel": message.channel.value,
+        "source_key": message.source_key,
+        "message_id": message.message_id,
+        "content_hash": digest,
+        "sender": message.sender,
+        "raw": message.raw,
+        "status": message.status.value,
+        "attempts": message.attempts,
+        "error": message.error,
+        "received_at": message.received_at,
+    }
+
+
+def _row(message: InboundMessage, digest: str) -> InboundRow:
+    return InboundRow(**_values(message, digest))

@@ -7,9 +7,10 @@ from storage.chatlinks import ChatPart
 from storage.groups import GroupsPart
 from storage.inbound import InboundPart
 from storage.outbox import OutboxPart
+from storage.privacy import PrivacyPart
 
 
-class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart):
+class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart, PrivacyPart):
     """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
+from typing import Any
 
 import pytest
 
@@ -147,10 +148,10 @@ async def test_a_message_that_keeps_failing_is_quarantined_and_the_rest_flow(
     from partnerdesk import parsing
     from partnerdesk.usecases import routing
 
-    def broken(group: Group, raw: bytes, *, channel: Channel, sender: str | None) -> Reading:
+    def broken(group: Group, raw: bytes, *, channel: Channel, **kw: Any) -> Reading:
         if b"Peter Lund" in raw:
             raise RuntimeError("injected fault")
-        return parsing.parse_message(group, raw, channel=channel, sender=sender)
+        return parsing.parse_message(group, raw, channel=channel, **kw)
 
     monkeypatch.setattr(routing, "parse_message", broken)
     group = app.group()

@@ -86,6 +86,19 @@ async def test_acknowledge_moves_to_processed_and_the_next_fetch_skips_it(
     assert _count(dovecot, "Behandlet") == 1
 
 
+async def test_a_batch_is_acknowledged_in_one_move_on_the_kept_connection(
+    dovecot: Dovecot,
+) -> None:
+    for n in range(5):
+        dovecot.append(_message(n))
+    source = ImapSource(dovecot.url("imap"))
+    fetched = await source.fetch()
+    await source.acknowledge_all([f.source_key for f in fetched[:4]] + ["maildir:x"])
+    assert await source.fetch() == fetched[4:]
+    assert _count(dovecot, "Processed") == 4
+    await source.close()
+
+
 async def test_a_changed_uidvalidity_leaves_the_message_alone(dovecot: Dovecot) -> None:
     dovecot.append(_message(1))
     source = ImapSource(dovecot.url("imap"))

@@ -70,6 +70,42 @@ async def test_acknowledge_moves_into_the_processed_subfolder(tmp_path: Path) ->
     assert [m.as_bytes() for m in processed] == [first.raw]
 
 
+async def test_a_backlog_is_worked_off_from_one_listing_by_renames(tmp_path: Path) -> None:
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    for n in range(7):
+        box.add(b"Subject: %d\n\n%d\n" % (n, n))
+    source = MaildirSource(tmp_path / "inbox")
+    seen: list[bytes] = []
+    while batch := await source.fetch(limit=3):
+        seen.extend(f.raw for f in batch)
+        await source.acknowledge_all([f.source_key for f in batch])
+    assert len(seen) == len(set(seen)) == 7
+    processed = mailbox.Maildir(tmp_path / "inbox" / ".Processed", create=False)
+    assert sorted(m.as_bytes() for m in processed) == sorted(seen)
+    assert list(box.keys()) == []
+    # Mail that arrives once the backlog is done is found by the next listing.
+    box.add(b"Subject: late\n\nlate\n")
+    (late,) = await source.fetch()
+    assert late.raw == b"Subject: late\n\nlate\n"
+
+
+async def test_a_message_read_by_a_mail_client_keeps_its_flags_when_acknowledged(
+    tmp_path: Path,
+) -> None:
+    box = mailbox.Maildir(tmp_path / "inbox", create=True)
+    seen = mailbox.MaildirMessage(b"Subject: cur\n\ncur\n")
+    seen.set_subdir("cur")
+    seen.add_flag("S")
+    box.add(seen)
+    (fetched,) = await MaildirSource(tmp_path / "inbox").fetch()
+    # A source made anew (after a restart) finds the file by its key alone.
+    await MaildirSource(tmp_path / "inbox").acknowledge(fetched.source_key)
+    processed = mailbox.Maildir(tmp_path / "inbox" / ".Processed", create=False)
+    (kept,) = list(processed)
+    assert kept.get_flags() == "S"
+    assert list(box.keys()) == []
+
+
 async def test_acknowledging_an_unknown_key_does_nothing(tmp_path: Path) -> None:
     box = mailbox.Maildir(tmp_path / "inbox", create=True)
     box.add(b"Subject: a\n\na\n")

@@ -59,6 +59,37 @@ async def test_sync_group_twice_keeps_one_copy_and_follows_the_file(store: SqlSt
     assert await _count(store, MeetingRow) == 0
 
 
+async def test_sync_group_writes_only_what_the_file_changed(store: SqlStore) -> None:
+    group = small_group()
+    await store.sync_group(group)
+    before = await _contacts(store)
+    await store.sync_group(group)
+    assert await _contacts(store) == before  # the same rows, not deleted and inserted anew
+
+    lo, horesta = group.partners[1], group.partners[2]
+    moved = replace(horesta, contacts=horesta.contacts[:1])
+    # Per leaves HORESTA for LO under a new name; the other contacts stay as they were.
+    per = replace(horesta.contacts[1], name="Per Hansen")
+    changed = replace(
+        group, partners=(group.partners[0], replace(lo, contacts=(*lo.contacts, per)), moved)
+    )
+    await store.sync_group(changed)
+    after = await _contacts(store)
+    assert after["per@horesta.example.com"][1:] == ("lo", "Per Hansen")
+    assert after["per@horesta.example.com"][0] == before["per@horesta.example.com"][0]
+    assert after["lene@kommune.example.org"] == before["lene@kommune.example.org"]
+    assert "lk@tradium.example.org" not in after
+    assert await _count(store, PartnerRow) == 3
+
+
+async def _contacts(store: SqlStore) -> dict[str, tuple[int, str, str]]:
+    async with store.engine.connect() as connection:
+        rows = await connection.execute(
+            select(ContactRow.email, ContactRow.id, ContactRow.partner, ContactRow.name)
+        )
+        return {email: (row_id, partner, name) for email, row_id, partner, name in rows}
+
+
 async def test_saved_call_comes_back_with_aware_utc_times(store: SqlStore) -> None:
     await store.sync_group(small_group())
     await store.save_call(Call("testgruppe", "2026-2", CallState.OPEN, opened_at=NOW))
@@ -270,3 +301,21 @@ async def test_racing_writers_keep_one_message_and_one_token(store: SqlStore) ->
         *(store.issue_token(ReplyToken(f"t{n}", "testgruppe", "2026-2", "lo")) for n in range(8))
     )
     assert len({t.token for t in tokens}) == 1
+
+
+async def test_a_batch_is_stored_in_one_go_and_what_was_stored_before_is_kept_once(
+    store: SqlStore,
+) -> None:
+    assert await store.store_inbound(_message("imap:INBOX:1")) is not None
+    batch = [
+        _message("imap:INBOX:1"),  # stored before
+        replace(_message("imap:INBOX:2"), raw=b"From: a@x.example\r\n\r\nTo\r\n"),
+        replace(_message("imap:INBOX:3"), raw=b"From: a@x.example\r\n\r\nTo\r\n"),  # same bytes
+        replace(_message("imap:INBOX:4"), raw=b"From: a@x.example\r\n\r\nFire\r\n"),
+    ]
+    stored = await store.store_inbound_batch(batch)
+    assert [s is not None for s in stored] == [False, True, False, True]
+    kept = await store.inbound(InboundStatus.NEW)
+    assert sorted(m.source_key for m in kept) == ["imap:INBOX:1", "imap:INBOX:2", "imap:INBOX:4"]
+    assert await store.store_inbound_batch(batch) == [None, None, None, None]
+    assert await store.store_inbound_batch([]) == []

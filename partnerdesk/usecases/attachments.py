@@ -25,6 +25,11 @@ def _folder(app: App, inbound_id: int) -> Path:
     return app.settings.attachments_dir / f"{inbound_id:08d}"
 
 
+def attachment_folder(app: App, inbound_id: int) -> Path:
+    """Where the files of one stored message are kept."""
+    return _folder(app, inbound_id)
+
+
 def _write_all(folder: Path, attachments: tuple[Attachment, ...]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, str]] = []

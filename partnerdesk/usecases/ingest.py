@@ -34,32 +34,42 @@ class Ingested:
 def header_message_id(raw: bytes) -> str | None:
     """The Message-ID of a raw message, cheaply (headers only)."""
     try:
-        value = _HEADERS.parsebytes(raw).get("Message-ID", "")
+        # Only the header block: the parser would otherwise read every line of the body too.
+        value = _HEADERS.parsebytes(_header_block(raw)).get("Message-ID", "")
     except Exception:
         return None
     match = _MSGID.search(str(value))
     return match.group(0) if match else None
 
 
+def _header_block(raw: bytes) -> bytes:
+    """The headers of a raw message, up to the first empty line (either line ending)."""
+    ends = [n for n in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if n >= 0]
+    return raw[: min(ends) + 1] if ends else raw
+
+
 async def fetch_mail(app: App, *, limit: int = 100) -> tuple[int, int]:
     """Copy new mail into the database, then acknowledge it at the mailbox; (fetched, new)."""
     fetched = await app.mail_source.fetch(limit)
-    stored = 0
-    for item in fetched:
-        message = InboundMessage(
+    if not fetched:
+        return 0, 0
+    now = app.clock()
+    messages = [
+        InboundMessage(
             channel=Channel.EMAIL,
             source_key=item.source_key,
             raw=item.raw,
-            received_at=app.clock(),
+            received_at=now,
             message_id=header_message_id(item.raw),
         )
-        # Stored and committed before the mailbox forgets it: a crash in between means the
-        # message is fetched again and recognised as a duplicate, never lost.
-        if await app.store.store_inbound(message) is not None:
-            stored += 1
-        crash_point(app.settings, "after_store")
-        await app.mail_source.acknowledge(item.source_key)
-    return len(fetched), stored
+        for item in fetched
+    ]
+    # The batch is stored and committed before the mailbox forgets any of it: a crash in
+    # between means the messages are fetched again and recognised as duplicates, never lost.
+    stored = await app.store.store_inbound_batch(messages)
+    crash_point(app.settings, "after_store")
+    await app.mail_source.acknowledge_all([item.source_key for item in fetched])
+    return len(fetched), sum(1 for s in stored if s is not None)
 
 
 async def process_inbound(app: App) -> Ingested:

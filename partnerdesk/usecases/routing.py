@@ -76,7 +76,7 @@ async def route_email(app: App, raw: bytes) -> Route:
     group = _group_for(app, token, sender)
     if group is None:
         return Route(sender=sender, token=token, message_id=decoded.message_id)
-    reading = parse_message(group, raw, channel=Channel.EMAIL, sender=sender)
+    reading = parse_message(group, raw, channel=Channel.EMAIL, sender=sender, decoded=decoded)
     partner = _trusted_partner(group, token, reading, sender)
     # A token that belongs to someone else is held; a token we never issued (a reply to
     # another installation's mail, a guess) proves nothing, so the sender alone decides.

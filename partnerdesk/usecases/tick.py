@@ -14,6 +14,7 @@ from partnerdesk.usecases.common import as_called
 from partnerdesk.usecases.drafting import close_and_draft
 from partnerdesk.usecases.ingest import fetch_mail, process_inbound
 from partnerdesk.usecases.outbox import deliver_outbox
+from partnerdesk.usecases.privacy import purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class TickReport:
     sent: int = 0
     retrying: int = 0
     send_failed: int = 0
+    purged: int = 0
 
     @property
     def busy(self) -> bool:
@@ -51,6 +53,7 @@ class TickReport:
             sent=self.sent + other.sent,
             retrying=other.retrying,
             send_failed=self.send_failed + other.send_failed,
+            purged=self.purged + other.purged,
         )
 
 
@@ -79,6 +82,8 @@ async def tick(app: App) -> TickReport:
                 report.closed.append(f"{group.slug}/{meeting.id}")
             else:
                 report.reminders += await send_due_reminders(app, group, meeting)
+    # Raw messages past the retention period go for good (GDPR), whatever else is due.
+    report.purged = await purge_expired(app)
     delivered = await deliver_outbox(app)
     report.sent, report.retrying, report.send_failed = (
         delivered.sent,

@@ -1,0 +1,72 @@
+"""How long `partnerdesk --help` and `partnerdesk parse` take to start, beside Python itself.
+
+    python bench/startup.py [--runs N]
+
+Each command is run N times as a new process (as a person types it); the medians are printed
+beside the median of `python -c pass`, the interpreter's own start, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+SCRIPT = Path(sys.executable).with_name("partnerdesk")
+
+
+def _once(command: list[str]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds (user + system) of one run of the command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, cwd=REPO)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    """Print the medians and each command's cost over the interpreter's start."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    message = CORPUS / "replies" / "dev-09-businessdjursland-tre-punkter.eml"
+    commands = {
+        "python -c pass (anchor)": [sys.executable, "-c", "pass"],
+        "partnerdesk --help": [str(SCRIPT), "--help"],
+        "partnerdesk parse": [
+            str(SCRIPT),
+            "parse",
+            "--group",
+            str(CORPUS / "group.toml"),
+            str(message),
+        ],
+    }
+    # Interleaved rounds, so a busy moment of the machine falls on every command alike.
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            results[name].append(_once(command))
+    anchor = results["python -c pass (anchor)"]
+    anchor_wall = statistics.median(w for w, _ in anchor)
+    anchor_cpu = statistics.median(c for _, c in anchor)
+    # CPU time is given too: on a busy machine it moves less than the wall clock does.
+    print(f"{'':26} {'wall ms':>8} {'over python':>12} {'cpu ms':>8} {'over python':>12}")
+    for name, runs in results.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(
+            f"{name:26} {wall * 1000:8.1f} {(wall - anchor_wall) * 1000:12.1f}"
+            f" {cpu * 1000:8.1f} {(cpu - anchor_cpu) * 1000:12.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
