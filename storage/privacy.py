@@ -18,7 +18,16 @@ from agenda.records import (
 )
 from storage.base import StoreBase
 from storage.codec import answer_record, inbound_record, outbox_record
-from storage.tables import AnswerRow, ApprovalRow, AuditRow, ContactRow, InboundRow, OutboxRow
+from storage.tables import (
+    AnswerRow,
+    ApprovalRow,
+    AuditRow,
+    ContactRow,
+    InboundRow,
+    OutboxRow,
+    TelegramCodeRow,
+    TelegramLinkRow,
+)
 
 # Messages not yet read (or to be read again) are never purged: they have not been handled.
 _UNHANDLED = (InboundStatus.NEW.value, InboundStatus.FAILED.value)
@@ -116,6 +125,11 @@ class PrivacyPart(StoreBase):
             mail = await session.execute(
                 delete(OutboxRow).where(func.lower(OutboxRow.recipient).in_(senders))
             )
+            # The person's Telegram link (account and chat ids) and any unused link code go too.
+            for table in (TelegramLinkRow, TelegramCodeRow):
+                await session.execute(
+                    delete(table).where(func.lower(table.contact_email) == email.lower())
+                )
             approvals = await session.scalar(
                 select(func.count()).where(func.lower(ApprovalRow.approved_by) == email.lower())
             )

@@ -109,3 +109,35 @@ async def test_raw_messages_and_their_files_are_deleted_after_the_retention_peri
     assert not files[0].exists()
     assert await _count(app, InboundRow) == 1
     assert await _count(app, AnswerRow) == 2  # what was read from them stays
+
+
+def test_erasing_a_contact_unlinks_their_telegram_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from agenda.chatlinks import ChatLink
+    from storage.engine import make_engine
+    from storage.repository import SqlStore
+    from storage.tables import TelegramLinkRow
+
+    d = desk(tmp_path, "da", monkeypatch, capsys)
+    url = f"sqlite+aiosqlite:///{d.data_dir / 'partnerdesk.sqlite3'}"
+
+    async def link_then_count(erase: bool) -> int:
+        store = SqlStore(make_engine(url))
+        try:
+            if not erase:
+                group = (await store.calls())[0].group
+                now = datetime(2026, 11, 20, tzinfo=UTC)
+                await store.save_link(ChatLink(group, BYGGERI, 4242, 4242, now))
+            async with store.engine.connect() as connection:
+                found = await connection.scalar(select(func.count()).select_from(TelegramLinkRow))
+            return int(found or 0)
+        finally:
+            await store.engine.dispose()
+
+    assert asyncio.run(link_then_count(erase=False)) == 1
+    assert d.run("contact", "erase", BYGGERI)[0] == 0
+    assert asyncio.run(link_then_count(erase=True)) == 0
