@@ -47,12 +47,14 @@ async def test_partner_text_is_shown_verbatim_never_as_formatting(
     group = bot_app.group()
     await calls.open_call(bot_app, group, bot_app.meeting(group, "2026-2"))
     await linked(bot_app, botapi, MEMBER, 502)
-    botapi.state.user_writes(502, None, "Titel: <b>Havnen</b> *nu* _igen_\nBaggrund: [link](x)")
+    botapi.state.user_writes(
+        502, None, "Titel: Havnen <b>nu</b> *igen* _snart_\nBaggrund: [link](x)"
+    )
     await until(lambda: len(botapi.state.messages_to(502)) >= 2)
     echo = botapi.state.messages_to(502)[-1]
     # Sent as plain text: Telegram shows the partner's characters as they are.
     assert "parse_mode" not in echo or echo.get("parse_mode") is None
-    assert "<b>Havnen</b> *nu* _igen_" in echo["text"]
+    assert "Havnen <b>nu</b> *igen* _snart_" in echo["text"]
 
 
 async def test_a_call_reaches_a_linked_chat_and_the_mail_goes_too(
