@@ -51,6 +51,8 @@ class IntakeFacts:
     proposals: int = 0
     # The secretariat gave the answer to its partner after reading it.
     vouched: bool = False
+    # It takes earlier items back ("vi trækker punktet"): clear, whatever else it says.
+    takes_back: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,9 @@ def decide(facts: IntakeFacts) -> Decision:
     if facts.proposals > MAX_PROPOSALS and not facts.vouched:
         # Held, not merely for review: nothing of it reaches the draft before a person looks.
         return Decision(AnswerStatus.HELD, Reason.TOO_MANY)
-    if facts.confidence < REVIEW_THRESHOLD:
+    if facts.confidence < REVIEW_THRESHOLD and not facts.takes_back:
         return Decision(AnswerStatus.REVIEW, Reason.UNCERTAIN)
-    if not facts.is_answer:
+    if not (facts.is_answer or facts.takes_back):
         # Neither a proposal, an update nor "nothing to add": a person should look at it.
         return Decision(AnswerStatus.REVIEW, Reason.NOTHING_READ)
     return Decision(AnswerStatus.ACCEPTED, Reason.ACCEPTED)

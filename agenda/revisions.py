@@ -94,19 +94,20 @@ def _apply(standing: _Standing, answer: Answer) -> None:
     reading = answer.reading
     intent = intent_of(reading.new_text)
     key = _key(answer)
-    if reading.proposals:
+    if intent is Intent.WITHDRAW:
+        gone = _withdraw(standing, reading.new_text)
+        # "Vi trækker punktet om X" names X; a subject named to be withdrawn is no proposal.
+        fresh = [
+            (n, p)
+            for n, p in enumerate(reading.proposals)
+            if not any(fuzz.token_set_ratio(p.title, g.title) >= _NAMES_ITEM for g in gone)
+        ]
+        standing.proposals.extend((key, n, p) for n, p in fresh)
+    elif reading.proposals:
         if intent is not Intent.ADD:
             standing.proposals.clear()
         standing.proposals.extend((key, n, p) for n, p in enumerate(reading.proposals))
         standing.nothing_to_add = None
-    elif intent is Intent.WITHDRAW:
-        named = [
-            entry
-            for entry in standing.proposals
-            if fuzz.partial_ratio(entry[2].title.lower(), reading.new_text.lower()) >= _NAMES_ITEM
-        ]
-        gone = named or list(standing.proposals)
-        standing.proposals = [entry for entry in standing.proposals if entry not in gone]
     elif reading.nothing_to_add:
         standing.proposals.clear()
     if reading.nothing_to_add and not reading.proposals:
@@ -115,6 +116,18 @@ def _apply(standing: _Standing, answer: Answer) -> None:
         standing.updates.clear()
     for update in reading.updates:
         standing.updates[update.initiative] = (key, update)
+
+
+def _withdraw(standing: _Standing, text: str) -> list[Proposal]:
+    """Take back the earlier items the text names, or all of them when it names none."""
+    named = [
+        entry
+        for entry in standing.proposals
+        if fuzz.partial_ratio(entry[2].title.lower(), text.lower()) >= _NAMES_ITEM
+    ]
+    gone = named or list(standing.proposals)
+    standing.proposals = [entry for entry in standing.proposals if entry not in gone]
+    return [p for _, _, p in gone]
 
 
 def _order(answer: Answer) -> tuple[datetime, int]:

@@ -266,7 +266,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         failed, retrying = report.send_failed, max(report.retrying, len(waiting))
         print(say(group, "delivery_failed", waiting=retrying, failed=failed), file=sys.stderr)
         return 1
-    return 1 if report.failed else 0
+    # A message that could not be read or delivered (quarantined) is worth a non-zero exit.
+    return 1 if report.failed or report.send_failed else 0
 
 
 def format_tick(group: Group, report: TickReport) -> str:

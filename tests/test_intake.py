@@ -219,7 +219,7 @@ async def test_an_unmarked_autoresponder_gets_one_echo_not_a_storm(app: App) -> 
     await _open(app)
     for _ in range(20):
         # No Auto-Submitted header, no "out of office" words: only its repetition gives it away.
-        _mail(app, JENS, "Tak for din mail. Jeg vender tilbage hurtigst muligt.")
+        _mail(app, JENS, "Din besked er videresendt til Jens.")
     await tick(app)
     echoes = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<echo-")]
     assert len(echoes) == 1
@@ -248,3 +248,14 @@ async def test_an_answer_with_dozens_of_items_waits_for_a_person_and_the_echo_st
     assert await _titles(app) == []  # nothing reaches the agenda before a person looks
     (echo,) = [m for m in _sent(app) if str(m["Message-ID"]).startswith("<echo-")]
     assert "Forslag 12:" in _text(echo) and "Forslag 13:" not in _text(echo)
+
+
+async def test_a_withdrawal_takes_the_item_off_without_asking_the_secretariat(app: App) -> None:
+    await _open(app)
+    _mail(app, JENS, PROPOSAL)
+    await tick(app)
+    _mail(app, JENS, "Hej igen\n\nVi trækker punktet om lærlingekampagnen.\n\nMvh Jens")
+    await tick(app)
+    assert await _titles(app) == []
+    group = app.group()
+    assert await review.review_list(app, group, app.meeting(group, MEETING)) == []

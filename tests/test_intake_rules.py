@@ -31,6 +31,7 @@ def facts(
     to_draft: bool = False,
     proposals: int = 1,
     vouched: bool = False,
+    takes_back: bool = False,
 ) -> IntakeFacts:
     return IntakeFacts(
         kind=kind,
@@ -44,6 +45,7 @@ def facts(
         to_draft=to_draft,
         proposals=proposals,
         vouched=vouched,
+        takes_back=takes_back,
     )
 
 
@@ -87,6 +89,12 @@ CASES = [
     ("an uncertain reading", facts(confidence=REVIEW_THRESHOLD - 0.01), A.REVIEW, R.UNCERTAIN),
     ("confidence at the threshold", facts(confidence=REVIEW_THRESHOLD), A.ACCEPTED, R.ACCEPTED),
     ("a question, nothing proposed", facts(is_answer=False), A.REVIEW, R.NOTHING_READ),
+    (
+        "a withdrawal proposes nothing and is clear",
+        facts(is_answer=False, confidence=0.3, takes_back=True),
+        A.ACCEPTED,
+        R.ACCEPTED,
+    ),
     ("an out-of-office", facts(kind=MessageKind.AUTO_REPLY), A.ACCEPTED, R.NOT_A_REPLY),
     (
         "a bounce after the deadline",

@@ -14,7 +14,7 @@ from agenda.intake import MAX_PROPOSALS, Decision, IntakeFacts, decide
 from agenda.model import Group, Meeting
 from agenda.reading import Channel, MessageKind, Reading
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
-from agenda.revisions import STANDING, Revision, revision, superseded
+from agenda.revisions import STANDING, Intent, Revision, intent_of, revision, superseded
 from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.usecases.attachments import keep_attachments
@@ -72,8 +72,10 @@ async def take_in(app: App, message: InboundMessage, *, assigned: str | None = N
             kind=reading.kind,
             partner=reading.partner,
             confidence=reading.confidence,
+            is_answer=reading.is_answer,
             # Taking an earlier item back is an answer too, though nothing new is proposed.
-            is_answer=reading.is_answer or bool(change.replaced),
+            takes_back=bool(change.replaced)
+            and (not reading.proposals or intent_of(reading.new_text) is Intent.WITHDRAW),
             received_at=message.received_at,
             call_state=state,
             deadline=deadline,
