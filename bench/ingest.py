@@ -1,6 +1,6 @@
 """Ingest of a backlog of partner replies from a Maildir, beside the floor, in one run.
 
-    python bench/ingest.py [--counts 1000,10000] [--databases sqlite,postgresql]
+    python bench/ingest.py [--counts 1000,10000] [--databases sqlite,postgresql] [--repeat N]
                            [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 Ours: `partnerdesk.usecases.ingest.fetch_mail` pass after pass until the inbox is empty, on an
@@ -200,6 +200,7 @@ def main() -> None:
     parser.add_argument("--counts", default="1000,10000")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each; the fastest counts")
     parser.add_argument("--child", choices=["ours", "floor"])
     parser.add_argument("--url")
     parser.add_argument("--data")
@@ -216,8 +217,15 @@ def main() -> None:
     for database in args.databases.split(","):
         per_message: dict[int, float] = {}
         for count in counts:
-            mine = _measure("ours", database, count, args.postgres)
-            floor = _measure("floor", database, count, args.postgres)
+            # The fastest of the runs: on a shared machine, the one least disturbed by others.
+            mine = min(
+                (_measure("ours", database, count, args.postgres) for _ in range(args.repeat)),
+                key=lambda r: r["seconds"],
+            )
+            floor = min(
+                (_measure("floor", database, count, args.postgres) for _ in range(args.repeat)),
+                key=lambda r: r["seconds"],
+            )
             rate, floor_rate = count / mine["seconds"], count / floor["seconds"]
             per_message[count] = mine["seconds"] / count
             print(
