@@ -6,7 +6,9 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from agenda.records import Answer, AnswerStatus, InboundMessage, InboundStatus
@@ -47,44 +49,23 @@ class InboundPart(StoreBase):
             return [await self.store_inbound(m) for m in messages]
 
     async def _store_batch(self, messages: Sequence[InboundMessage]) -> list[int | None]:
-        digests = [hashlib.sha256(m.raw).hexdigest() for m in messages]
+        # One INSERT for the batch; the unique indexes (source key; channel and content hash)
+        # skip what was stored before, so no lookup depends on the size of the table.
+        dialect = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        values = [_values(m, hashlib.sha256(m.raw).hexdigest()) for m in messages]
+        statement = (
+            dialect(InboundRow)
+            .on_conflict_do_nothing()
+            .returning(InboundRow.id, InboundRow.source_key)
+        )
         async with self._sessions.begin() as session:
-            keys = {m.source_key for m in messages}
-            seen_keys = set(
-                await session.scalars(
-                    select(InboundRow.source_key).where(InboundRow.source_key.in_(keys))
-                )
+            inserted = dict(
+                (key, row_id) for row_id, key in await session.execute(statement, values)
             )
-            seen_hashes = {
-                (channel, digest)
-                for channel, digest in await session.execute(
-                    # Both columns, so the unique index (channel, content_hash) is used.
-                    select(InboundRow.channel, InboundRow.content_hash).where(
-                        InboundRow.channel.in_({m.channel.value for m in messages}),
-                        InboundRow.content_hash.in_(set(digests)),
-                    )
-                )
-            }
-            new: list[dict[str, Any]] = []
-            positions: list[int] = []
-            for n, (message, digest) in enumerate(zip(messages, digests, strict=True)):
-                same = (message.channel.value, digest)
-                if message.source_key in seen_keys or same in seen_hashes:
-                    continue
-                # A message twice in one batch is stored once, as across batches.
-                seen_keys.add(message.source_key)
-                seen_hashes.add(same)
-                new.append(_values(message, digest))
-                positions.append(n)
-            ids: list[int | None] = [None] * len(messages)
-            if new:
-                # One INSERT for the batch (not the unit of work's bookkeeping per row).
-                inserted = await session.scalars(
-                    insert(InboundRow).returning(InboundRow.id, sort_by_parameter_order=True),
-                    new,
-                )
-                for n, inbound_id in zip(positions, inserted, strict=True):
-                    ids[n] = inbound_id
+        ids: list[int | None] = []
+        for message in messages:
+            # A message twice in one batch is stored once, as across batches.
+            ids.append(inserted.pop(message.source_key, None))
         return ids
 
     async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:

@@ -29,8 +29,9 @@ from storage.tables import (
     TelegramLinkRow,
 )
 
-# Messages not yet read (or to be read again) are never purged: they have not been handled.
-_UNHANDLED = (InboundStatus.NEW.value, InboundStatus.FAILED.value)
+# Messages not yet read (new, or failed and to be read again) are never purged. Named one by
+# one so the index on (status, received_at) finds the old ones without reading the rest.
+_HANDLED = (InboundStatus.DONE.value, InboundStatus.HELD.value, InboundStatus.QUARANTINED.value)
 
 
 class PrivacyPart(StoreBase):
@@ -150,7 +151,7 @@ class PrivacyPart(StoreBase):
             ids = list(
                 await session.scalars(
                     select(InboundRow.id)
-                    .where(InboundRow.received_at < before, InboundRow.status.not_in(_UNHANDLED))
+                    .where(InboundRow.status.in_(_HANDLED), InboundRow.received_at < before)
                     .order_by(InboundRow.id)
                     .limit(limit)
                 )
