@@ -30,8 +30,11 @@ def bot_settings(tmp_path: Path, botapi: FakeBotApi) -> Settings:
 
 
 async def until(check: Callable[[], bool]) -> None:
-    """Wait for the bot to have done something (it polls in the background)."""
-    for _ in range(500):
+    """Wait for the bot to have done something (it polls in the background).
+
+    Generous, because a loaded machine renders a PDF slowly; it returns as soon as it can.
+    """
+    for _ in range(1500):
         if check():
             return
         await asyncio.sleep(0.02)
