@@ -75,7 +75,7 @@ async def bot(botapi: FakeBotApi) -> AsyncIterator[tuple[TelegramBot, Recorder, 
 
 
 async def _until(condition: Callable[[], object]) -> None:
-    for _ in range(250):
+    for _ in range(1500):
         if condition():
             return
         await asyncio.sleep(0.02)
