@@ -34,6 +34,9 @@ def postgres_url() -> Iterator[str]:
     """A fresh database for this test session, dropped at the end; skips without a server."""
     given = os.environ.get(POSTGRES_ENV)
     if not given:
+        # CI always has PostgreSQL (.ci/run sets the URL): a missing one there is a failure.
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set")
         pytest.skip(f"{POSTGRES_ENV} is not set")
     # A database of our own, so concurrent runs and leftovers never meet.
     name = f"partnerdesk_test_{secrets.token_hex(6)}"
