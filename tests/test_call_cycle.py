@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import mailbox
 from datetime import timedelta
-from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import default
 from typing import Any
 
 import pytest
@@ -20,12 +18,7 @@ from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
 from partnerdesk.usecases.tick import tick
 from tests.conftest import CORPUS
-
-
-def _sent(app: App) -> list[EmailMessage]:
-    box = mailbox.Maildir(app.settings.outbox_maildir, create=True)
-    parsed = [message_from_bytes(m.as_bytes(), policy=default) for m in box]
-    return [m for m in parsed if isinstance(m, EmailMessage)]
+from tests.sent_mail import sent as _sent
 
 
 def _to(message: EmailMessage) -> str:

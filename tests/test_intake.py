@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import mailbox
 from datetime import timedelta
-from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import default
 from email.utils import make_msgid
 
 from agenda.agenda import ItemKind
@@ -19,6 +17,8 @@ from partnerdesk.demo import DemoClock
 from partnerdesk.usecases import answers as review
 from partnerdesk.usecases import calls, drafting
 from partnerdesk.usecases.tick import tick
+from tests.sent_mail import plain_text as _text
+from tests.sent_mail import sent as _sent
 
 MEETING = "2026-2"
 
@@ -54,18 +54,6 @@ async def _chat(app: App, update_id: int, username: str, text: str) -> None:
             sender=f"@{username}",
         )
     )
-
-
-def _sent(app: App) -> list[EmailMessage]:
-    box = mailbox.Maildir(app.settings.outbox_maildir, create=True)
-    parsed = [message_from_bytes(m.as_bytes(), policy=default) for m in box]
-    return [m for m in parsed if isinstance(m, EmailMessage)]
-
-
-def _text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
 
 
 async def _titles(app: App) -> list[str]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import mailbox
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from email import message_from_bytes
 from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,8 @@ from partnerdesk.usecases import answers as review
 from partnerdesk.usecases import calls
 from partnerdesk.usecases.tick import tick
 from tests.conftest import CORPUS_GROUP
+from tests.sent_mail import plain_text as _text
+from tests.sent_mail import sent as _sent
 
 GATEWAY = "mx.kommune.example"
 CHAIR = "lene.kjaer@norddjurs.example.org"
@@ -49,20 +49,6 @@ async def gated(tmp_path: Path, clock: DemoClock) -> AsyncIterator[App]:
         yield app
     finally:
         await close_app(app)
-
-
-def _sent(app: App, prefix: str) -> list[EmailMessage]:
-    box = mailbox.Maildir(app.settings.outbox_maildir, create=True)
-    parsed = [message_from_bytes(m.as_bytes(), policy=default) for m in box]
-    return [
-        m for m in parsed if isinstance(m, EmailMessage) and str(m["Message-ID"]).startswith(prefix)
-    ]
-
-
-def _text(message: EmailMessage) -> str:
-    body = message.get_body(("plain",))
-    assert isinstance(body, EmailMessage)
-    return str(body.get_content())
 
 
 def _draft_to(app: App, address: str) -> EmailMessage:
