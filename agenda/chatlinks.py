@@ -37,6 +37,8 @@ class ChatLink:
     active: bool = True
     chat_only: bool = False
     state: dict[str, object] = field(default_factory=dict)
+    # The language the person's Telegram app is set to, when it is one of ours ("da", "en").
+    language: str | None = None
 
 
 @dataclass(frozen=True)

@@ -178,9 +178,16 @@ def _partners(r: _Reader, data: dict[str, Any]) -> tuple[Partner, ...]:
                         cwhere, "group_telegram_twice", value=telegram, other=seen_telegram[key]
                     )
                 seen_telegram[key] = slug
+            language = r.text(c, "language", cwhere, required=False) or None
+            if language is not None and language not in {lang.value for lang in Language}:
+                raise r.fail(cwhere, "group_bad_language", value=language)
             contacts.append(
                 Contact(
-                    name=r.text(c, "name", cwhere), email=email, role=Role(role), telegram=telegram
+                    name=r.text(c, "name", cwhere),
+                    email=email,
+                    role=Role(role),
+                    telegram=telegram,
+                    language=Language(language) if language else None,
                 )
             )
         partners.append(

@@ -31,6 +31,8 @@ class Contact:
     email: str
     role: Role = Role.MEMBER
     telegram: str | None = None
+    # The language this person reads; None follows their Telegram, else the group's.
+    language: Language | None = None
 
     @property
     def is_chair(self) -> bool:

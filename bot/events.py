@@ -39,6 +39,8 @@ class ChatEvent:
     button: str = ""
     message_id: int | None = None
     documents: tuple[Attachment, ...] = ()
+    # The language the person's Telegram app is set to ("en", "en-GB", "da"), if it says.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

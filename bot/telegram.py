@@ -206,6 +206,7 @@ class TelegramBot:
             "chat_id": chat.id,
             "private": chat.type == ChatType.PRIVATE,
             "username": user.username,
+            "language": user.language_code,
         }
         query = update.callback_query
         if query is not None:

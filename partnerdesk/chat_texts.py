@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from agenda.chatlinks import ChatButton
-from agenda.model import Group
+from agenda.model import Group, Language
 
 
 @cache
@@ -17,9 +17,10 @@ def _catalog(language: str) -> dict[str, Any]:
     return tomllib.loads(path.read_text("utf-8"))
 
 
-def chat_say(to: Group, key: str, /, **values: object) -> str:
-    """One sentence of the bot in the group's language."""
-    return str(_catalog(to.language.value)[key]).format(**values)
+def chat_say(to: Group | Language, key: str, /, **values: object) -> str:
+    """One sentence of the bot in the person's language (or, given a group, the group's)."""
+    language = to.language if isinstance(to, Group) else to
+    return str(_catalog(language.value)[key]).format(**values)
 
 
 def bot_commands(group: Group) -> list[tuple[str, str]]:
@@ -28,6 +29,6 @@ def bot_commands(group: Group) -> list[tuple[str, str]]:
     return [(str(name), str(text)) for name, text in table.items()]
 
 
-def button(group: Group, key: str, data: str) -> ChatButton:
+def button(to: Group | Language, key: str, data: str) -> ChatButton:
     """A button whose label is a catalogued word."""
-    return ChatButton(chat_say(group, key), data)
+    return ChatButton(chat_say(to, key), data)

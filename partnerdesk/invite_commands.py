@@ -11,7 +11,7 @@ from partnerdesk.commands import _app
 from partnerdesk.settings import Settings
 from partnerdesk.texts import say
 from partnerdesk.usecases.common import queue_mail
-from partnerdesk.usecases.linking import find_contact, new_link
+from partnerdesk.usecases.linking import find_contact, language_of, new_link
 from partnerdesk.usecases.outbox import deliver_outbox
 
 
@@ -40,7 +40,9 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
                 purpose="invite",
                 key=link.rsplit("=", 1)[1][:12],
                 to=contact,
-                rendered=app.renderer.invite_mail(group, contact, link, expires=expires),
+                rendered=app.renderer.for_language(
+                    await language_of(app, group, contact)
+                ).invite_mail(group, contact, link, expires=expires),
             )
         if args.mail:
             await deliver_outbox(app)

@@ -1,4 +1,9 @@
-"""Render every user-facing text from the Jinja2 templates, in the group's language."""
+"""Render every user-facing text from the Jinja2 templates, in the reader's language.
+
+A text to one person is rendered in that person's language (`Renderer.for_language`, decided
+in `agenda/languages.py`); without one, in the group's. The agenda itself (PDF, HTML, the
+copy inside a mail) is always in the group's language: it is the group's record.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from agenda.agenda import Agenda, ItemKind
-from agenda.model import Contact, Group, Meeting, Partner
+from agenda.model import Contact, Group, Language, Meeting, Partner
 from agenda.reading import Reading
 from agenda.revisions import Revision
 
@@ -34,27 +39,42 @@ class RenderedMail:
 
 
 class Renderer:
-    """One Jinja2 environment; autoescaping on for HTML, off for plain text."""
+    """Every text from the templates; a view from for_language speaks one person's language."""
 
-    def __init__(self) -> None:
-        self.env = Environment(
-            loader=PackageLoader("templates", ""),
-            undefined=StrictUndefined,
-            # Partners' words reach the HTML, so every .html.j2 escapes; text stays verbatim.
-            autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters["when"] = _when
-        self.env.filters["paragraphs"] = _paragraphs
-        self.env.globals["ItemKind"] = ItemKind
-        self.env.globals["partner_name"] = _partner_name
-        self.env.globals["previous_meeting"] = _previous_meeting
+    def __init__(self, *, language: Language | None = None, env: Environment | None = None) -> None:
+        # None speaks each group's own language; a view from for_language speaks one.
+        self.language = language
+        self.env = env or _environment()
+
+    def for_language(self, language: Language | None) -> Renderer:
+        """The same templates, speaking this language (None: the group's own)."""
+        return Renderer(language=language, env=self.env)
+
+    def _language(self, group: Group) -> Language:
+        return self.language or group.language
 
     def _render(self, group: Group, name: str, **context: Any) -> str:
-        template = self.env.get_template(f"{group.language.value}/{name}")
-        return template.render(group=group, **context)
+        return self._render_in(self._language(group), group, name, **context)
+
+    def _render_in(self, language: Language, group: Group, name: str, **context: Any) -> str:
+        template = self.env.get_template(f"{language.value}/{name}")
+        return template.render(group=group, language=language.value, **context)
+
+    def _record(self, group: Group, name: str, **context: Any) -> str:
+        # The agenda is the group's record: in the group's language whoever reads it.
+        return self._render_in(group.language, group, name, **context)
+
+    def _inline_agenda(
+        self, group: Group, meeting: Meeting, agenda: Agenda, *, draft: bool
+    ) -> dict[str, Any]:
+        """The agenda as a mail carries it inline, text and HTML, in the group's language."""
+        context = {"meeting": meeting, "agenda": agenda, "draft": draft}
+        return {
+            "agenda_text": self._record(group, "agenda.txt.j2", **context).rstrip("\n"),
+            "agenda_article": Markup(  # noqa: S704 - an autoescaping template rendered it
+                self._record(group, "_agenda_article.html.j2", **context)
+            ),
+        }
 
     def cli_text(self, group: Group, name: str, **context: Any) -> str:
         """A longer text the command line prints (one answer in full), in the group's language."""
@@ -172,6 +192,7 @@ class Renderer:
             approvals_needed=approvals_needed,
             draft=True,
             mail_approval=mail_approval,
+            **self._inline_agenda(group, meeting, agenda, draft=True),
         )
 
     def approval_reply(
@@ -205,7 +226,14 @@ class Renderer:
 
     def published_mail(self, group: Group, meeting: Meeting, agenda: Agenda) -> RenderedMail:
         """The approved agenda, inline; the caller attaches the PDF and the invitation."""
-        return self._mail(group, "published", meeting=meeting, agenda=agenda, draft=False)
+        return self._mail(
+            group,
+            "published",
+            meeting=meeting,
+            agenda=agenda,
+            draft=False,
+            **self._inline_agenda(group, meeting, agenda, draft=False),
+        )
 
     def delivery_failed_mail(
         self, group: Group, failures: Sequence[tuple[str, str, str]]
@@ -217,13 +245,13 @@ class Renderer:
         self, group: Group, meeting: Meeting, agenda: Agenda, *, draft: bool | None = None
     ) -> str:
         """The agenda as plain text: draft=True "Udkast", False "Godkendt", None neither."""
-        return self._render(group, "agenda.txt.j2", meeting=meeting, agenda=agenda, draft=draft)
+        return self._record(group, "agenda.txt.j2", meeting=meeting, agenda=agenda, draft=draft)
 
     def agenda_html(
         self, group: Group, meeting: Meeting, agenda: Agenda, *, draft: bool | None = None
     ) -> str:
         """The agenda as a printable HTML page, the source of the PDF; draft as agenda_text."""
-        return self._render(group, "agenda.html.j2", meeting=meeting, agenda=agenda, draft=draft)
+        return self._record(group, "agenda.html.j2", meeting=meeting, agenda=agenda, draft=draft)
 
     def chat_echo(
         self,
@@ -250,7 +278,7 @@ class Renderer:
         self, group: Group, meeting: Meeting, agenda: Agenda, number: int, *, draft: bool = True
     ) -> str:
         """One item of the agenda in full, as in agenda_text (number as printed, from 1)."""
-        return self._render(
+        return self._record(
             group,
             "_agenda_item.txt.j2",
             meeting=meeting,
@@ -273,6 +301,25 @@ class Renderer:
         return self._render(group, f"telegram/{name}.txt.j2", **context).strip()
 
 
+def _environment() -> Environment:
+    """One Jinja2 environment for every language; autoescaping on for HTML, off for text."""
+    env = Environment(
+        loader=PackageLoader("templates", ""),
+        undefined=StrictUndefined,
+        # Partners' words reach the HTML, so every .html.j2 escapes; text stays verbatim.
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["when"] = _when
+    env.filters["paragraphs"] = _paragraphs
+    env.globals["ItemKind"] = ItemKind
+    env.globals["partner_name"] = _partner_name
+    env.globals["previous_meeting"] = _previous_meeting
+    return env
+
+
 @cache
 def _calendar(language: str) -> dict[str, Any]:
     """Weekday and month names and date patterns; wording, so it lives with the templates."""
@@ -282,12 +329,12 @@ def _calendar(language: str) -> dict[str, Any]:
 
 @pass_context
 def _when(context: Context, moment: datetime, style: str = "datetime") -> str:
-    """A moment in the group's timezone and language; style is datetime, date or time."""
+    """A moment in the group's timezone and the reader's language; style as in calendar.toml."""
     group: Group = context["group"]
     tz = ZoneInfo(group.timezone)
     # A naive moment is already the group's local time (that is how group files write them).
     local = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-    words = _calendar(group.language.value)
+    words = _calendar(str(context.get("language") or group.language.value))
     return str(words[style]).format(
         weekday=words["weekdays"][local.weekday()],
         day=local.day,

@@ -23,6 +23,7 @@ def _link(row: TelegramLinkRow) -> ChatLink:
         active=row.active,
         chat_only=row.chat_only,
         state=dict(row.state),
+        language=row.language,
     )
 
 
@@ -89,6 +90,7 @@ class ChatPart(StoreBase):
                     active=link.active,
                     chat_only=link.chat_only,
                     state=dict(link.state),
+                    language=link.language,
                 )
             )
 

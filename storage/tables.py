@@ -316,6 +316,8 @@ class TelegramLinkRow(Base):
     chat_only: Mapped[bool]
     # Where the person's conversation with the bot stands (a correction, a guided proposal).
     state: Mapped[dict[str, Any]]
+    # The language the person's Telegram app is set to ("da", "en"), when it is one we write.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class TelegramUpdateRow(Base):

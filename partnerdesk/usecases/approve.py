@@ -13,6 +13,7 @@ from agenda.records import Answer, Approval
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
 from partnerdesk.usecases.common import audit, require_call
+from partnerdesk.usecases.linking import language_of
 
 if TYPE_CHECKING:
     from partnerdesk.usecases.routing import Route
@@ -161,7 +162,8 @@ async def approve_by_mail(app: App, route: Route, answer: Answer) -> ApprovalOut
             # Already published, or not allowed: recorded, and nothing more to say by mail.
             await audit(app, group, "approval.refused", route.sender, meeting.id, why=exc.key)
             return None
-    rendered = app.renderer.approval_reply(
+    speaks = app.renderer.for_language(await language_of(app, group, found[1]))
+    rendered = speaks.approval_reply(
         group,
         meeting,
         found[1],

@@ -21,7 +21,7 @@ from partnerdesk.usecases.common import (
     queue_mail,
     token_for,
 )
-from partnerdesk.usecases.linking import link_for_mail
+from partnerdesk.usecases.linking import language_of, link_for_mail
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ async def open_call(
         token = await token_for(app, group, meeting, partner.slug, "call")
         reply_to = plus_address(group.reply_address, token)
         for contact in partner.contacts:
-            rendered = app.renderer.call_mail(
+            speaks = app.renderer.for_language(await language_of(app, group, contact))
+            rendered = speaks.call_mail(
                 group,
                 meeting,
                 partner,
@@ -98,7 +99,7 @@ async def open_call(
                 token=token,
                 reply_to=reply_to,
                 chat=ChatCopy(
-                    app.renderer.telegram_text("call", group, meeting=meeting, partner=partner)
+                    speaks.telegram_text("call", group, meeting=meeting, partner=partner)
                 ),
             )
     return Opened(call=call, mails_queued=queued, deadline=effective)
@@ -127,7 +128,8 @@ async def send_due_reminders(app: App, group: Group, meeting: Meeting) -> int:
         days_left = max(0, (meeting.call_deadline - now).days)
         for contact in partner.contacts:
             call_id = call_message_id(group, meeting, token, contact)
-            rendered = app.renderer.reminder_mail(
+            speaks = app.renderer.for_language(await language_of(app, group, contact))
+            rendered = speaks.reminder_mail(
                 group, meeting, partner, contact, reply_to, days_left=days_left
             )
             queued += await queue_mail(
@@ -143,7 +145,7 @@ async def send_due_reminders(app: App, group: Group, meeting: Meeting) -> int:
                 in_reply_to=call_id,
                 references=(call_id,),
                 chat=ChatCopy(
-                    app.renderer.telegram_text(
+                    speaks.telegram_text(
                         "reminder", group, meeting=meeting, partner=partner, days_left=days_left
                     )
                 ),

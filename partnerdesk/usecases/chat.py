@@ -12,7 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from agenda.chatlinks import ChatButton, CodeUse
-from agenda.model import Group, Meeting
+from agenda.languages import from_telegram
+from agenda.model import Group, Language, Meeting
 from agenda.reading import Channel
 from agenda.records import Attachment, InboundMessage, OutboxEntry, OutgoingMail
 from bot.events import ChatEvent, ChatReply, EventKind
@@ -107,8 +108,12 @@ async def queue_chat(
 
 
 def _any_group(app: App) -> Group:
-    # Before we know who writes, the first group's language is spoken.
     return next(iter(app.groups.values()))
+
+
+def _stranger_language(app: App, event: ChatEvent) -> Language:
+    # Before we know who writes: their Telegram app's language, else the first group's.
+    return from_telegram(event.language) or _any_group(app).language
 
 
 async def handle_event(app: App, event: ChatEvent) -> list[ChatReply]:
@@ -117,11 +122,11 @@ async def handle_event(app: App, event: ChatEvent) -> list[ChatReply]:
         return await _handle(app, event)
     except Exception:
         log.exception("chat update %s could not be handled", event.update_id)
-        return [ChatReply(chat_say(_any_group(app), "failed"))]
+        return [ChatReply(chat_say(_stranger_language(app, event), "failed"))]
 
 
 async def _handle(app: App, event: ChatEvent) -> list[ChatReply]:
-    first = _any_group(app)
+    first = _stranger_language(app, event)
     if not event.private:
         # In a group the bot answers commands only, so it never talks over a conversation.
         if event.kind is not EventKind.COMMAND:
@@ -148,14 +153,14 @@ async def _handle(app: App, event: ChatEvent) -> list[ChatReply]:
 
 async def _link(app: App, event: ChatEvent) -> ChatReply:
     use, person = await link_account(
-        app, event.argument, user_id=event.user_id, chat_id=event.chat_id
+        app, event.argument, user_id=event.user_id, chat_id=event.chat_id, language=event.language
     )
     if person is None:
-        return ChatReply(chat_say(_any_group(app), f"code_{use.value}"))
+        return ChatReply(chat_say(_stranger_language(app, event), f"code_{use.value}"))
     assert use is CodeUse.LINKED
     return ChatReply(
         chat_say(
-            person.group,
+            person.language,
             "linked",
             name=person.contact.name,
             partner=person.partner.name,
@@ -165,7 +170,8 @@ async def _link(app: App, event: ChatEvent) -> ChatReply:
 
 
 async def _help(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
-    return [ChatReply(app.renderer.telegram_text("help", person.group, contact=person.contact))]
+    speaks = app.renderer.for_language(person.language)
+    return [ChatReply(speaks.telegram_text("help", person.group, contact=person.contact))]
 
 
 def _commands() -> dict[str, Command]:
@@ -196,5 +202,5 @@ def _commands() -> dict[str, Command]:
 async def _command(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     handler = _commands().get(event.command)
     if handler is None:
-        return [ChatReply(chat_say(person.group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     return await handler(app, person, event)

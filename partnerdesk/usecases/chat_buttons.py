@@ -21,7 +21,7 @@ def _one_number(
     ) -> list[ChatReply]:
         if not args[0].isdigit():
             # Hand-made callback data ("ec:x"): not one of ours.
-            return [ChatReply(chat_say(person.group, "unknown_command"))]
+            return [ChatReply(chat_say(person.language, "unknown_command"))]
         return await act(app, person, event, int(args[0]))
 
     return pressed
@@ -51,5 +51,5 @@ async def on_button(app: App, person: Person, event: ChatEvent) -> list[ChatRepl
     args = rest.split(":") if rest else []
     found = _BUTTONS.get(kind)
     if found is None or len(args) != found[0]:
-        return [ChatReply(chat_say(person.group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     return await found[1](app, person, event, args)

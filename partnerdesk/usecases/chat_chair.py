@@ -23,7 +23,7 @@ _REVIEW_LIMIT = 10
 async def _refused(app: App, person: Person, act: Act, what: str) -> list[ChatReply]:
     await audit(app, person.group, "chat.refused", person.contact.email, None, act=what)
     who = "who_chair" if act is Act.APPROVE else "who_review"
-    return [ChatReply(chat_say(person.group, "not_allowed", who=chat_say(person.group, who)))]
+    return [ChatReply(chat_say(person.language, "not_allowed", who=chat_say(person.language, who)))]
 
 
 async def _drafted(app: App, group: Group) -> Meeting | None:
@@ -44,9 +44,11 @@ async def draft(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     meeting = await _drafted(app, group)
     agenda = await app.store.agenda(group.slug, meeting.id) if meeting else None
     if meeting is None or agenda is None:
-        return [ChatReply(chat_say(group, "no_draft"))]
+        return [ChatReply(chat_say(person.language, "no_draft"))]
     await update_state(app, person, **{_SHOWN: [meeting.id, agenda.version]})
-    summary = app.renderer.telegram_text("draft", group, meeting=meeting, agenda=agenda)
+    summary = app.renderer.for_language(person.language).telegram_text(
+        "draft", group, meeting=meeting, agenda=agenda
+    )
     html = app.renderer.agenda_html(group, meeting, agenda, draft=True)
     pdf = Attachment(
         f"udkast-{meeting.id}-v{agenda.version}.pdf",
@@ -55,9 +57,9 @@ async def draft(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     )
     buttons: tuple[tuple[ChatButton, ...], ...] = ()
     if may(group, person.contact.email, Act.APPROVE):
-        approve = button(group, "button_approve", f"ap:{meeting.id}:{agenda.version}")
+        approve = button(person.language, "button_approve", f"ap:{meeting.id}:{agenda.version}")
         buttons = ((approve,),)
-    caption = chat_say(group, "draft_caption", version=agenda.version)
+    caption = chat_say(person.language, "draft_caption", version=agenda.version)
     return [ChatReply(summary), ChatReply(caption, document=pdf, buttons=buttons)]
 
 
@@ -75,23 +77,25 @@ async def _approve(
     call = await app.store.get_call(group.slug, meeting_id) if meeting else None
     latest = await app.store.agenda(group.slug, meeting_id) if meeting else None
     if meeting is None or call is None or latest is None:
-        return [ChatReply(chat_say(group, "no_draft"))]
+        return [ChatReply(chat_say(person.language, "no_draft"))]
     if call.state is CallState.PUBLISHED:
         # A second press of the same button: approved and published once already.
-        return [ChatReply(chat_say(group, "already_published", version=latest.version))]
+        return [ChatReply(chat_say(person.language, "already_published", version=latest.version))]
     if latest.version != version:
         await audit(
             app, group, "approval.stale", email, meeting_id, version=version, latest=latest.version
         )
-        return [ChatReply(chat_say(group, "stale", version=version, latest=latest.version))]
+        return [
+            ChatReply(chat_say(person.language, "stale", version=version, latest=latest.version))
+        ]
     try:
         outcome, _ = await approve_and_publish(app, group, meeting, email, channel="telegram")
     except PartnerdeskError as exc:
-        return [ChatReply(error_sentence(group.language.value, exc))]
+        return [ChatReply(error_sentence(person.language.value, exc))]
     from partnerdesk.usecases.outbox import deliver_outbox
 
     await deliver_outbox(app)
-    text = app.renderer.telegram_text(
+    text = app.renderer.for_language(person.language).telegram_text(
         "approved",
         group,
         version=outcome.version,
@@ -108,7 +112,7 @@ async def approve_pressed(
     """The approve button under a draft: the version it carries, or nothing."""
     meeting_id, version = args
     if not version.isdigit():
-        return [ChatReply(chat_say(person.group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     return await _approve(app, person, meeting_id, int(version), "button")
 
 
@@ -118,7 +122,7 @@ async def approve_shown(app: App, person: Person, event: ChatEvent) -> list[Chat
         return await _refused(app, person, Act.APPROVE, "command")
     shown = person.link.state.get(_SHOWN)
     if not isinstance(shown, list) or len(shown) != 2:
-        return [ChatReply(chat_say(person.group, "show_first"))]
+        return [ChatReply(chat_say(person.language, "show_first"))]
     return await _approve(app, person, str(shown[0]), int(shown[1]), "command")
 
 
@@ -140,21 +144,25 @@ async def review(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
                 seen.add(view.answer.id)
                 views.append(view)
     if not views:
-        return [ChatReply(chat_say(group, "nothing_to_review"))]
+        return [ChatReply(chat_say(person.language, "nothing_to_review"))]
     replies: list[ChatReply] = []
     for view in views[:_REVIEW_LIMIT]:
         answer = view.answer
         assert answer.id is not None
-        text = app.renderer.telegram_text("review_item", group, view=view, answer=answer)
+        text = app.renderer.for_language(person.language).telegram_text(
+            "review_item", group, view=view, answer=answer
+        )
         buttons = (
             (
-                button(group, "button_assign", f"ra:{answer.id}"),
-                button(group, "button_dismiss", f"rd:{answer.id}"),
+                button(person.language, "button_assign", f"ra:{answer.id}"),
+                button(person.language, "button_dismiss", f"rd:{answer.id}"),
             ),
         )
         replies.append(ChatReply(text, buttons=buttons))
     if len(views) > _REVIEW_LIMIT:
-        replies.append(ChatReply(chat_say(group, "review_more", more=len(views) - _REVIEW_LIMIT)))
+        replies.append(
+            ChatReply(chat_say(person.language, "review_more", more=len(views) - _REVIEW_LIMIT))
+        )
     return replies
 
 
@@ -169,7 +177,7 @@ async def assign_choices(
         button_for(group, p.name, f"rp:{answer_id}:{n}") for n, p in enumerate(group.partners)
     ]
     rows = tuple(tuple(partners[n : n + 2]) for n in range(0, len(partners), 2))
-    return [ChatReply(chat_say(group, "choose_partner", answer=answer_id), buttons=rows)]
+    return [ChatReply(chat_say(person.language, "choose_partner", answer=answer_id), buttons=rows)]
 
 
 def button_for(group: Group, label: str, data: str) -> ChatButton:
@@ -185,16 +193,20 @@ async def assign_pressed(
 
     group = person.group
     if not (args[0].isdigit() and args[1].isdigit()) or int(args[1]) >= len(group.partners):
-        return [ChatReply(chat_say(group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     partner = group.partners[int(args[1])]
     try:
         await assign_answer(app, group, int(args[0]), partner.slug, actor=person.contact.email)
     except PartnerdeskError as exc:
-        return [ChatReply(error_sentence(group.language.value, exc))]
+        return [ChatReply(error_sentence(person.language.value, exc))]
     from partnerdesk.usecases.outbox import deliver_outbox
 
     await deliver_outbox(app)
-    return [ChatReply(chat_say(group, "assigned", answer=args[0], partner=partner.name), edit=True)]
+    return [
+        ChatReply(
+            chat_say(person.language, "assigned", answer=args[0], partner=partner.name), edit=True
+        )
+    ]
 
 
 async def dismiss_pressed(
@@ -207,5 +219,5 @@ async def dismiss_pressed(
     try:
         await dismiss_answer(app, group, answer_id, actor=person.contact.email)
     except PartnerdeskError as exc:
-        return [ChatReply(error_sentence(group.language.value, exc))]
-    return [ChatReply(chat_say(group, "dismissed", answer=answer_id), edit=True)]
+        return [ChatReply(error_sentence(person.language.value, exc))]
+    return [ChatReply(chat_say(person.language, "dismissed", answer=answer_id), edit=True)]

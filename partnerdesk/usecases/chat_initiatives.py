@@ -22,14 +22,18 @@ async def initiatives(app: App, person: Person, event: ChatEvent) -> list[ChatRe
     group = person.group
     owned = group.initiatives_owned_by(person.partner.slug)
     if not owned:
-        return [ChatReply(chat_say(group, "initiatives_none", partner=person.partner.name))]
+        return [
+            ChatReply(chat_say(person.language, "initiatives_none", partner=person.partner.name))
+        ]
     return [
         ChatReply(
-            app.renderer.telegram_text("initiative", group, initiative=i),
+            app.renderer.for_language(person.language).telegram_text(
+                "initiative", group, initiative=i
+            ),
             buttons=(
                 (
-                    button(group, "button_update", f"iu:{i.code}"),
-                    button(group, "button_handover", f"ih:{i.code}"),
+                    button(person.language, "button_update", f"iu:{i.code}"),
+                    button(person.language, "button_handover", f"ih:{i.code}"),
                 ),
             ),
         )
@@ -43,9 +47,9 @@ async def update_pressed(
     """Ask for the update; the next message is it."""
     initiative = _own(person, args[0])
     if initiative is None:
-        return [ChatReply(chat_say(person.group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     await update_state(app, person, **{UPDATING: initiative.code})
-    text = chat_say(person.group, "update_ask", code=initiative.code, title=initiative.title)
+    text = chat_say(person.language, "update_ask", code=initiative.code, title=initiative.title)
     return [ChatReply(text)]
 
 
@@ -67,14 +71,14 @@ async def handover_pressed(
     group = person.group
     initiative = _own(person, args[0])
     if initiative is None:
-        return [ChatReply(chat_say(group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     choices = [
         ChatButton(p.name[:60], f"ip:{initiative.code}:{n}")
         for n, p in enumerate(group.partners)
         if p.slug != person.partner.slug
     ]
     rows = tuple(tuple(choices[n : n + 2]) for n in range(0, len(choices), 2))
-    text = chat_say(group, "handover_ask", code=initiative.code, title=initiative.title)
+    text = chat_say(person.language, "handover_ask", code=initiative.code, title=initiative.title)
     return [ChatReply(text, buttons=rows)]
 
 
@@ -87,7 +91,7 @@ async def handover_chosen(
     group = person.group
     initiative = _own(person, args[0])
     if initiative is None or not args[1].isdigit() or int(args[1]) >= len(group.partners):
-        return [ChatReply(chat_say(group, "unknown_command"))]
+        return [ChatReply(chat_say(person.language, "unknown_command"))]
     partner = group.partners[int(args[1])]
     text = chat_say(group, "handover_text", code=initiative.code, partner=partner.name)
     await take_in_chat(app, person, event, text=text, synthetic="handover")

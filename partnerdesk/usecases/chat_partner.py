@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agenda.chatlinks import ChatButton
-from agenda.model import Group
+from agenda.model import Language
 from agenda.records import Answer, AnswerStatus
 from agenda.revisions import STANDING, current_answers
 from agenda.workflow import CallState
@@ -16,16 +16,16 @@ from partnerdesk.usecases.linking import Person, update_state
 _CORRECTING = "correct"
 
 
-def echo_buttons(group: Group, answer: Answer) -> tuple[tuple[ChatButton, ...], ...]:
+def echo_buttons(language: Language, answer: Answer) -> tuple[tuple[ChatButton, ...], ...]:
     """Confirm, correct and (when it proposed something) withdraw, under an echo."""
     if answer.id is None or answer.status is AnswerStatus.HELD:
         return ()
     row = [
-        button(group, "button_confirm", f"ec:{answer.id}"),
-        button(group, "button_correct", f"er:{answer.id}"),
+        button(language, "button_confirm", f"ec:{answer.id}"),
+        button(language, "button_correct", f"er:{answer.id}"),
     ]
     if answer.reading.proposals:
-        row.append(button(group, "button_withdraw", f"ew:{answer.id}"))
+        row.append(button(language, "button_withdraw", f"ew:{answer.id}"))
     return (tuple(row),)
 
 
@@ -36,7 +36,7 @@ async def on_message(app: App, person: Person, event: ChatEvent) -> list[ChatRep
     from partnerdesk.usecases.chat_propose import PROPOSING, propose_step
 
     if not event.text.strip() and not event.documents:
-        return [ChatReply(chat_say(person.group, "unsupported"))]
+        return [ChatReply(chat_say(person.language, "unsupported"))]
     if PROPOSING in person.link.state:
         return await propose_step(app, person, event)
     if UPDATING in person.link.state and event.text.strip():
@@ -69,9 +69,9 @@ async def finish_correction(app: App, person: Person, inbound_id: int) -> None:
 async def _own_answer(app: App, person: Person, answer_id: int) -> Answer | str:
     answer = await app.store.answer(answer_id)
     if answer is None or answer.group != person.group.slug:
-        return chat_say(person.group, "answer_gone")
+        return chat_say(person.language, "answer_gone")
     if answer.partner != person.partner.slug:
-        return chat_say(person.group, "not_yours")
+        return chat_say(person.language, "not_yours")
     return answer
 
 
@@ -89,8 +89,10 @@ async def confirm(app: App, person: Person, event: ChatEvent, answer_id: int) ->
         answer=answer_id,
     )
     meeting = person.group.meeting(answer.meeting or "")
-    text = app.renderer.chat_echo(person.group, meeting, answer.reading)
-    return [ChatReply(f"{text}\n\n{chat_say(person.group, 'confirmed')}", edit=True)]
+    text = app.renderer.for_language(person.language).chat_echo(
+        person.group, meeting, answer.reading
+    )
+    return [ChatReply(f"{text}\n\n{chat_say(person.language, 'confirmed')}", edit=True)]
 
 
 async def correct(app: App, person: Person, event: ChatEvent, answer_id: int) -> list[ChatReply]:
@@ -99,7 +101,7 @@ async def correct(app: App, person: Person, event: ChatEvent, answer_id: int) ->
     if isinstance(answer, str):
         return [ChatReply(answer)]
     await update_state(app, person, **{_CORRECTING: answer_id})
-    return [ChatReply(chat_say(person.group, "correct_next"))]
+    return [ChatReply(chat_say(person.language, "correct_next"))]
 
 
 async def withdraw(app: App, person: Person, event: ChatEvent, answer_id: int) -> list[ChatReply]:
@@ -110,7 +112,7 @@ async def withdraw(app: App, person: Person, event: ChatEvent, answer_id: int) -
     if isinstance(answer, str):
         return [ChatReply(answer)]
     if not answer.reading.proposals:
-        return [ChatReply(chat_say(person.group, "withdraw_nothing"))]
+        return [ChatReply(chat_say(person.language, "withdraw_nothing"))]
     titles = "; ".join(p.title for p in answer.reading.proposals)
     text = chat_say(person.group, "withdraw_text", titles=titles)
     await take_in_chat(app, person, event, text=text, synthetic="withdraw")
@@ -123,7 +125,13 @@ async def status(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     calls = [c for c in await app.store.calls(group.slug) if c.state is CallState.OPEN]
     meetings = [(m, c) for c in calls if (m := group.meeting(c.meeting)) is not None]
     if not meetings:
-        return [ChatReply(app.renderer.telegram_text("status", group, meeting=None))]
+        return [
+            ChatReply(
+                app.renderer.for_language(person.language).telegram_text(
+                    "status", group, meeting=None
+                )
+            )
+        ]
     meeting, call = min(meetings, key=lambda mc: mc[0].starts_at)
     meeting = as_called(meeting, call)
     answers = await app.store.answers(group.slug, meeting.id)
@@ -137,7 +145,7 @@ async def status(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     ]
     return [
         ChatReply(
-            app.renderer.telegram_text(
+            app.renderer.for_language(person.language).telegram_text(
                 "status",
                 group,
                 meeting=meeting,
@@ -153,10 +161,19 @@ async def status(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
 
 async def channel(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     """/kanal: choose between the chat only, and the chat and e-mail."""
-    group = person.group
     now = "channel_chat_only" if person.link.chat_only else "channel_both"
-    buttons = ((button(group, "button_chat_only", "cc:1"), button(group, "button_both", "cc:0")),)
-    return [ChatReply(chat_say(group, "channel_now", now=chat_say(group, now)), buttons=buttons)]
+    buttons = (
+        (
+            button(person.language, "button_chat_only", "cc:1"),
+            button(person.language, "button_both", "cc:0"),
+        ),
+    )
+    return [
+        ChatReply(
+            chat_say(person.language, "channel_now", now=chat_say(person.language, now)),
+            buttons=buttons,
+        )
+    ]
 
 
 async def channel_pressed(
@@ -171,5 +188,5 @@ async def channel_pressed(
         app, person.group, "telegram.channel", person.contact.email, None, chat_only=chat_only
     )
     now = "channel_chat_only" if chat_only else "channel_both"
-    text = chat_say(person.group, "channel_now", now=chat_say(person.group, now))
+    text = chat_say(person.language, "channel_now", now=chat_say(person.language, now))
     return [ChatReply(text, edit=True)]

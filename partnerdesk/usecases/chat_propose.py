@@ -27,23 +27,24 @@ def _draft(person: Person) -> dict[str, Any]:
 
 
 def _ask(person: Person, step: str) -> ChatReply:
-    group = person.group
     buttons: tuple[tuple[Any, ...], ...] = ()
     if step in _OPTIONAL:
-        buttons = ((button(group, "button_skip" if step != "files" else "button_done", "fs:"),),)
-    return ChatReply(chat_say(group, f"propose_{step}"), buttons=buttons)
+        buttons = (
+            (button(person.language, "button_skip" if step != "files" else "button_done", "fs:"),),
+        )
+    return ChatReply(chat_say(person.language, f"propose_{step}"), buttons=buttons)
 
 
 async def start(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     """/forslag: begin a new proposal."""
     await update_state(app, person, **{PROPOSING: {"step": "title", "files": []}})
-    return [ChatReply(chat_say(person.group, "propose_start")), _ask(person, "title")]
+    return [ChatReply(chat_say(person.language, "propose_start")), _ask(person, "title")]
 
 
 async def cancel(app: App, person: Person, event: ChatEvent) -> list[ChatReply]:
     """/annuller: forget the proposal (or correction, or update) under way."""
     await update_state(app, person, **{PROPOSING: None, "correct": None, "update": None})
-    return [ChatReply(chat_say(person.group, "cancelled"))]
+    return [ChatReply(chat_say(person.language, "cancelled"))]
 
 
 def _files(draft: dict[str, Any]) -> list[Attachment]:
@@ -54,7 +55,7 @@ def _files(draft: dict[str, Any]) -> list[Attachment]:
 
 
 def _summary(app: App, person: Person, draft: dict[str, Any]) -> ChatReply:
-    text = app.renderer.telegram_text(
+    text = app.renderer.for_language(person.language).telegram_text(
         "proposal",
         person.group,
         draft=draft,
@@ -62,8 +63,8 @@ def _summary(app: App, person: Person, draft: dict[str, Any]) -> ChatReply:
     )
     buttons = (
         (
-            button(person.group, "button_send", "fy:"),
-            button(person.group, "button_cancel", "fn:"),
+            button(person.language, "button_send", "fy:"),
+            button(person.language, "button_cancel", "fn:"),
         ),
     )
     return ChatReply(text, buttons=buttons)
@@ -93,7 +94,7 @@ async def propose_step(app: App, person: Person, event: ChatEvent) -> list[ChatR
     if event.kind is EventKind.DOCUMENT:
         await update_state(app, person, **{PROPOSING: draft})
         names = ", ".join(f["filename"] for f in draft["files"])
-        note = ChatReply(chat_say(person.group, "propose_file_kept", files=names))
+        note = ChatReply(chat_say(person.language, "propose_file_kept", files=names))
         if step == "files":
             return [note]
         return [note, _summary(app, person, draft) if step == "confirm" else _ask(person, step)]
@@ -103,7 +104,7 @@ async def propose_step(app: App, person: Person, event: ChatEvent) -> list[ChatR
     if step == "files" or (step in _OPTIONAL and text == _SKIP):
         return await _advance(app, person, draft)
     if not text or (text == _SKIP and step not in _OPTIONAL):
-        return [ChatReply(chat_say(person.group, "propose_needed")), _ask(person, step)]
+        return [ChatReply(chat_say(person.language, "propose_needed")), _ask(person, step)]
     draft[step] = text
     return await _advance(app, person, draft)
 
@@ -126,7 +127,7 @@ async def send_pressed(
 
     draft = _draft(person)
     if draft.get("step") != "confirm":
-        return [ChatReply(chat_say(person.group, "propose_gone"))]
+        return [ChatReply(chat_say(person.language, "propose_gone"))]
     await update_state(app, person, **{PROPOSING: None})
     group = person.group
     earlier = [
@@ -137,7 +138,7 @@ async def send_pressed(
     text = app.renderer.telegram_text("proposal_text", group, draft=draft, more=bool(earlier))
     with_files = replace(event, documents=tuple(_files(draft)))
     await take_in_chat(app, person, with_files, text=text, synthetic="propose")
-    return [ChatReply(chat_say(group, "propose_sent"), edit=True)]
+    return [ChatReply(chat_say(person.language, "propose_sent"), edit=True)]
 
 
 async def cancel_pressed(
@@ -145,4 +146,4 @@ async def cancel_pressed(
 ) -> list[ChatReply]:
     """The cancel button under the summary."""
     await update_state(app, person, **{PROPOSING: None})
-    return [ChatReply(chat_say(person.group, "cancelled"), edit=True)]
+    return [ChatReply(chat_say(person.language, "cancelled"), edit=True)]

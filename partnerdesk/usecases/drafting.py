@@ -16,6 +16,7 @@ from agenda.workflow import CallEvent, CallState, advance, can
 from partnerdesk.app import App
 from partnerdesk.texts import table
 from partnerdesk.usecases.common import audit, queue_mail, require_call, token_for
+from partnerdesk.usecases.linking import language_of
 
 
 async def close_call(app: App, group: Group, meeting: Meeting, *, actor: str = "cli") -> Call:
@@ -169,7 +170,8 @@ async def send_draft_to_chairs(app: App, group: Group, meeting: Meeting, agenda:
                 continue
             token = await token_for(app, group, meeting, partner.slug, "draft")
             reply_to = plus_address(group.reply_address, token)
-            rendered = app.renderer.draft_to_chair_mail(
+            speaks = app.renderer.for_language(await language_of(app, group, contact))
+            rendered = speaks.draft_to_chair_mail(
                 group,
                 meeting,
                 agenda,

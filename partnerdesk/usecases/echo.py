@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from agenda.intake import Reason
+from agenda.model import Group, Language
 from agenda.records import Answer, AnswerStatus
 from agenda.revisions import Revision
 from partnerdesk.app import App
 from partnerdesk.usecases.common import queue_mail
+from partnerdesk.usecases.linking import language_of
 from partnerdesk.usecases.routing import Route, token_partner_name
 
 
@@ -30,10 +32,12 @@ async def _echo_chat(
 
     group = route.group
     assert group is not None and route.chat_id is not None
+    language = await _language(app, group, route.sender)
+    speaks = app.renderer.for_language(language)
     if _stranger(answer):
-        text = app.renderer.telegram_text("held", group)
+        text = speaks.telegram_text("held", group)
     else:
-        text = app.renderer.chat_echo(
+        text = speaks.chat_echo(
             group,
             route.meeting,
             answer.reading,
@@ -48,7 +52,7 @@ async def _echo_chat(
         route.chat_id,
         text,
         f"echo-{answer.id}",
-        buttons=echo_buttons(group, answer),
+        buttons=echo_buttons(language, answer),
     )
 
 
@@ -88,7 +92,7 @@ async def _echo_mail(
         purpose="echo",
         key=str(answer.id),
         to=route.sender,
-        rendered=app.renderer.echo_mail(
+        rendered=app.renderer.for_language(await _language(app, group, route.sender)).echo_mail(
             group,
             route.meeting,
             partner,
@@ -103,6 +107,12 @@ async def _echo_mail(
         in_reply_to=route.message_id,
         references=(route.message_id,) if route.message_id else (),
     )
+
+
+async def _language(app: App, group: Group, sender: str) -> Language:
+    """The sender's language when they are a contact; a stranger hears the group's."""
+    found = group.contact_by_email(sender)
+    return await language_of(app, group, found[1]) if found else group.language
 
 
 def _stranger(answer: Answer) -> bool:

@@ -12,7 +12,8 @@ from typing import Protocol, runtime_checkable
 
 from agenda.chatlinks import ChatLink, CodeUse
 from agenda.errors import NotFoundError, WorkflowError
-from agenda.model import Contact, Group, Partner
+from agenda.languages import from_telegram, language_for
+from agenda.model import Contact, Group, Language, Partner
 from partnerdesk.app import App
 from partnerdesk.usecases.common import audit
 
@@ -37,6 +38,11 @@ class Person:
     partner: Partner
     contact: Contact
     link: ChatLink
+
+    @property
+    def language(self) -> Language:
+        """The language the bot speaks to this person."""
+        return language_for(self.group, self.contact, self.link.language)
 
 
 def code_hash(code: str) -> str:
@@ -79,9 +85,13 @@ def find_contact(app: App, email: str) -> tuple[Group, Partner, Contact]:
 
 
 async def link_account(
-    app: App, code: str, *, user_id: int, chat_id: int
+    app: App, code: str, *, user_id: int, chat_id: int, language: str | None = None
 ) -> tuple[CodeUse, Person | None]:
-    """Spend the code and link this account to its contact; what happened, and to whom."""
+    """Spend the code and link this account to its contact; what happened, and to whom.
+
+    The language the person's Telegram app is set to is kept with the link: it is the
+    contact's language wherever the group file names none.
+    """
     if not _CODE_SHAPE.match(code):
         return CodeUse.UNKNOWN, None
     outcome = await app.store.use_link_code(code_hash(code), user_id, app.clock())
@@ -100,6 +110,7 @@ async def link_account(
         user_id=user_id,
         chat_id=chat_id,
         linked_at=app.clock(),
+        language=spoken.value if (spoken := from_telegram(language)) else None,
     )
     await app.store.save_link(link)
     await audit(app, group, "telegram.linked", found[1].email, user=user_id)
@@ -122,6 +133,15 @@ async def link_of(app: App, group: Group, contact: Contact) -> ChatLink | None:
         if link.contact == contact.email:
             return link
     return None
+
+
+async def language_of(app: App, group: Group, contact: Contact) -> Language:
+    """The language of every text to this contact (see agenda/languages.py for the order)."""
+    if contact.language is not None:
+        # Named in the group file: no need to ask the database.
+        return contact.language
+    link = await link_of(app, group, contact)
+    return language_for(group, contact, link.language if link else None)
 
 
 async def link_for_mail(app: App, group: Group, contact: Contact) -> str | None:

@@ -20,6 +20,7 @@ from partnerdesk.usecases.attachments import load_attachments
 from partnerdesk.usecases.bilag import load_bilag
 from partnerdesk.usecases.chat_delivery import ChatCopy
 from partnerdesk.usecases.common import audit, queue_mail, require_call
+from partnerdesk.usecases.linking import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +212,8 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
             insider = _insider(contact)
             shown_agenda = agenda if insider else public_agenda
             shown = full if insider else public
-            rendered = app.renderer.published_mail(group, meeting, shown_agenda)
+            speaks = app.renderer.for_language(await language_of(app, group, contact))
+            rendered = speaks.published_mail(group, meeting, shown_agenda)
             queued += await queue_mail(
                 app,
                 group,
@@ -226,9 +228,7 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
                     *(bilag_all if insider else bilag_public),
                 ),
                 chat=ChatCopy(
-                    app.renderer.telegram_text(
-                        "agenda", group, meeting=meeting, agenda=shown_agenda
-                    ),
+                    speaks.telegram_text("agenda", group, meeting=meeting, agenda=shown_agenda),
                     document=Attachment(f"{stem}.pdf", "application/pdf", shown.pdf),
                 ),
             )
