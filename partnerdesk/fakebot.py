@@ -2,7 +2,9 @@
 
 It speaks the part of the Bot API the bot uses: getMe, deleteWebhook, getUpdates (offset and
 long poll), sendMessage, sendDocument, editMessageText, answerCallbackQuery, setMyCommands,
-getFile and file downloads. It can refuse with 429 (retry after) and 403 (blocked).
+getFile and file downloads. It can refuse with 429 (retry after) and 403 (blocked), and it
+records when each send request arrived, so a test can check Telegram's rate limits from the
+server's side.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ class BotApiState:
     files: dict[str, bytes] = field(default_factory=dict)
     answered_buttons: list[str] = field(default_factory=list)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    # Every send request as it arrived, refused ones too: method, chat_id, status, at
+    # (time.monotonic() on receipt).
+    requests: list[dict[str, Any]] = field(default_factory=list)
     next_update_id: int = 1
     next_message_id: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -44,10 +49,15 @@ class BotApiState:
         self.updates.append({"update_id": update_id, kind: body})
         return update_id
 
-    def _message(self, user_id: int, username: str | None, chat_type: str) -> dict[str, Any]:
+    def _message(
+        self, user_id: int, username: str | None, chat_type: str, language: str | None = None
+    ) -> dict[str, Any]:
         sender: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": "Bruger"}
         if username:
             sender["username"] = username
+        if language:
+            # What the person's Telegram app is set to, as Telegram tells bots.
+            sender["language_code"] = language
         chat_id = user_id if chat_type == "private" else -1000 - user_id
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         chat.update({"first_name": "Bruger"} if chat_type == "private" else {"title": "Gruppe"})
@@ -60,11 +70,17 @@ class BotApiState:
         }
 
     def user_writes(
-        self, user_id: int, username: str | None, text: str, *, chat_type: str = "private"
+        self,
+        user_id: int,
+        username: str | None,
+        text: str,
+        *,
+        chat_type: str = "private",
+        language: str | None = None,
     ) -> int:
         """Queue a message from a user, as Telegram would deliver it (a private chat by default)."""
         with self.lock:
-            message = self._message(user_id, username, chat_type)
+            message = self._message(user_id, username, chat_type, language)
             message["text"] = text
             if text.startswith("/"):
                 command = text.split()[0]
@@ -122,6 +138,11 @@ class BotApiState:
         """Everything the bot sent to one chat (text or caption, buttons, document)."""
         with self.lock:
             return [dict(m) for m in self.sent if int(m["chat_id"]) == chat_id]
+
+    def requests_to(self, chat_id: int) -> list[dict[str, Any]]:
+        """Every send request to one chat as it arrived, refused ones too, oldest first."""
+        with self.lock:
+            return [dict(r) for r in self.requests if r["chat_id"] == chat_id]
 
     def texts_to(self, chat_id: int) -> list[str]:
         """The text (or caption) of everything the bot sent to one chat."""
@@ -243,7 +264,11 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.state
         chat_id = int(params["chat_id"])
         with state.lock:
+            request: dict[str, Any] = {"method": method, "chat_id": chat_id, "status": 200}
+            request["at"] = time.monotonic()
+            state.requests.append(request)
             if chat_id in state.blocked_chats:
+                request["status"] = 403
                 state.refused.append(chat_id)
                 self._reply(
                     {
@@ -256,6 +281,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if state.floods > 0 and method != "editMessageText":
                 state.floods -= 1
+                request["status"] = 429
                 state.refused.append(chat_id)
                 self._reply(
                     {

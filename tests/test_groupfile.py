@@ -8,7 +8,7 @@ import pytest
 
 from agenda.errors import GroupFileError
 from agenda.groupfile import load_group, parse_group
-from agenda.model import Role
+from agenda.model import Language, Role
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_GROUP = ROOT.parent / "shared" / "corpus" / "group.toml"
@@ -85,6 +85,10 @@ def test_times_without_offset_are_local_to_the_group() -> None:
         (("sdgs = [4, 8]", "sdgs = [4, 18]"), "goal numbers from 1 to 17"),
         (('role = "chair"', 'role = "boss"'), "role 'boss' is not one of"),
         (('slug = "a"', 'slug = "A B"'), "slug 'A B' may hold only"),
+        (
+            ('telegram = "@BoB"', 'telegram = "@BoB", language = "de"'),
+            "[[partners]] 'b' contacts #1: language 'de' is not one of da, en",
+        ),
         (('reply_address = "g@k.example.org"', 'reply_address = "nope"'), "is not an e-mail"),
         (("[secretariat]", "[secretary]"), "[secretariat]: the section is missing"),
         (
@@ -103,6 +107,16 @@ def test_each_mistake_gets_one_sentence_naming_file_and_entry(
     assert sentence.startswith("g.toml: ")
     assert message in sentence
     assert "\n" not in sentence
+
+
+def test_a_contact_may_read_another_language_than_the_group() -> None:
+    text = GOOD.replace('telegram = "@BoB"', 'telegram = "@BoB", language = "en"', 1)
+    group = parse_group(text, "g.toml")
+    assert group.language is Language.DA
+    bo = group.contact_by_email("bo@b.example.org")
+    chair = group.contact_by_email("f@a.example.org")
+    assert bo is not None and bo[1].language is Language.EN
+    assert chair is not None and chair[1].language is None
 
 
 def test_two_approvals_need_a_vice_chair() -> None:
