@@ -139,15 +139,16 @@ class TelegramBot:
     async def _call(self, chat_id: int, send: Callable[[], Awaitable[object]]) -> DeliveryResult:
         key = f"telegram:{chat_id}"
         while True:
-            await self._pace.wait(chat_id)
             try:
-                await send()
+                async with self._pace.turn(chat_id):
+                    await send()
             except RetryAfter as exc:
                 wait = _seconds(exc)
                 if wait > _LONGEST_WAIT:
                     return DeliveryResult(key, sent=False, error=str(exc), retry_after=wait)
                 log.info("Telegram asks us to wait %.0f s", wait)
-                await asyncio.sleep(wait)
+                # Counted from its answer; other chats go on meanwhile.
+                self._pace.hold(chat_id, asyncio.get_running_loop().time() + wait)
                 continue
             except Forbidden as exc:
                 return DeliveryResult(key, sent=False, permanent=True, error=str(exc), blocked=True)
@@ -186,8 +187,8 @@ class TelegramBot:
     async def _reply(self, update: Update, event: ChatEvent, reply: ChatReply) -> None:
         query = update.callback_query
         if reply.edit and query is not None and isinstance(query.message, Message):
-            await self._pace.wait(event.chat_id)
-            await query.message.edit_text(reply.text, reply_markup=_markup(reply.buttons))
+            async with self._pace.turn(event.chat_id):
+                await query.message.edit_text(reply.text, reply_markup=_markup(reply.buttons))
             return
         result = await self.send_text(
             str(event.chat_id), reply.text, buttons=reply.buttons, document=reply.document
