@@ -86,8 +86,18 @@ async def test_call_reminder_echo_and_agenda_reach_each_contact_in_their_languag
     # The agenda itself is the group's record: Danish inside the mail and in the PDF's name.
     assert "Godkendelse af dagsorden" in body
     assert "Approval of the agenda" not in body
-    files = [part.get_filename() for part in agenda.iter_attachments()]
-    assert any(str(name).startswith("dagsorden-2026-2") for name in files)
+    files = {str(part.get_filename()): part for part in agenda.iter_attachments()}
+    assert any(name.startswith("dagsorden-2026-2") for name in files)
+    # The calendar invitation is titled as the reader's mail is.
+    assert b"SUMMARY:Agenda " in _ics(files["2026-2.ics"])
     danish = _to(app, DANISH, "<agenda-")
     assert str(danish["Subject"]).startswith("Dagsorden – ")
     assert plain_text(danish).startswith("Kære partnere")
+    invite = next(p for p in danish.iter_attachments() if p.get_filename() == "2026-2.ics")
+    assert b"SUMMARY:Dagsorden " in _ics(invite)
+
+
+def _ics(part: EmailMessage) -> bytes:
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return data

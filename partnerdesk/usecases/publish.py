@@ -205,15 +205,29 @@ async def publish(app: App, group: Group, meeting: Meeting, *, actor: str = "cli
     # The secretariat's own Bilag were chosen by hand for this agenda; they always go along.
     bilag_all = [*bilag_all, *await load_bilag(app, group, meeting, agenda)]
     bilag_public = [*bilag_public, *await load_bilag(app, group, meeting, public_agenda)]
-    invite = Attachment(f"{meeting.id}.ics", "text/calendar; method=REQUEST", ics)
+    # One invitation per language: its title is the subject the reader's mail has.
+    invites = {group.language: ics}
     queued = 0
     for partner in group.partners:
         for contact in partner.contacts:
             insider = _insider(contact)
             shown_agenda = agenda if insider else public_agenda
             shown = full if insider else public
-            speaks = app.renderer.for_language(await language_of(app, group, contact))
+            language = await language_of(app, group, contact)
+            speaks = app.renderer.for_language(language)
             rendered = speaks.published_mail(group, meeting, shown_agenda)
+            if language not in invites:
+                invites[language] = invitation(
+                    group,
+                    meeting,
+                    summary=rendered.subject,
+                    description=public.text,
+                    sequence=sequence,
+                    now=app.clock(),
+                )
+            invite = Attachment(
+                f"{meeting.id}.ics", "text/calendar; method=REQUEST", invites[language]
+            )
             queued += await queue_mail(
                 app,
                 group,
