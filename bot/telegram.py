@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,6 +62,7 @@ class TelegramBot:
         updates: UpdateLog,
         base_url: str = "",
         commands: Sequence[tuple[str, str]] = (),
+        commands_in: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         per_second: float = 30.0,
         per_chat_seconds: float = 1.0,
     ) -> None:
@@ -73,16 +74,19 @@ class TelegramBot:
         self._on_event = on_event
         self._updates = updates
         self._commands = tuple(commands)
+        # Telegram shows a user the menu of their app's language, else the default one.
+        self._commands_in = {code: tuple(menu) for code, menu in (commands_in or {}).items()}
         self._pace = Pace(per_second=per_second, per_chat_seconds=per_chat_seconds)
         self._app.add_handler(TypeHandler(Update, self._dispatch))
 
     async def start(self) -> None:
         """Connect, handle what a stop left unhandled, then poll for updates."""
         await self._app.initialize()
-        if self._commands:
+        menus = [(None, self._commands), *self._commands_in.items()] if self._commands else []
+        for code, menu in menus:
             try:
                 await self._app.bot.set_my_commands(
-                    [BotCommand(name, text) for name, text in self._commands]
+                    [BotCommand(name, text) for name, text in menu], language_code=code
                 )
             except TelegramError as exc:
                 log.warning("could not set the bot's command list: %s", exc)

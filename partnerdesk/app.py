@@ -11,7 +11,7 @@ from typing import Protocol
 
 from agenda.errors import NotFoundError
 from agenda.groupfile import load_group
-from agenda.model import Group, Meeting
+from agenda.model import Group, Language, Meeting
 from agenda.ports import ChatSender, MailSender, MailSource, Store
 from partnerdesk.render import Renderer
 from partnerdesk.settings import Settings
@@ -146,6 +146,7 @@ def _attach_telegram(app: App) -> None:
         updates=Updates(),
         base_url=app.settings.telegram_base_url,
         commands=bot_commands(first) if first else (),
+        commands_in={language.value: bot_commands(language) for language in Language},
         per_second=app.settings.telegram_per_second,
         per_chat_seconds=app.settings.telegram_per_chat_seconds,
     )

@@ -23,9 +23,10 @@ def chat_say(to: Group | Language, key: str, /, **values: object) -> str:
     return str(_catalog(language.value)[key]).format(**values)
 
 
-def bot_commands(group: Group) -> list[tuple[str, str]]:
+def bot_commands(to: Group | Language) -> list[tuple[str, str]]:
     """The commands the bot lists in Telegram's menu, with their descriptions."""
-    table = _catalog(group.language.value)["commands"]
+    language = to.language if isinstance(to, Group) else to
+    table = _catalog(language.value)["commands"]
     return [(str(name), str(text)) for name, text in table.items()]
 
 

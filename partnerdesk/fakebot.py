@@ -36,6 +36,8 @@ class BotApiState:
     files: dict[str, bytes] = field(default_factory=dict)
     answered_buttons: list[str] = field(default_factory=list)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    # The command menus set for users of one language (setMyCommands with language_code).
+    commands_in: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Every send request as it arrived, refused ones too: method, chat_id, status, at
     # (time.monotonic() on receipt).
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -230,8 +232,12 @@ class _Handler(BaseHTTPRequestHandler):
         elif method in ("deleteWebhook", "close", "logOut"):
             self._ok(True)
         elif method == "setMyCommands":
+            menu = list(_markup(params.get("commands", "[]")))  # type: ignore[call-overload]
             with state.lock:
-                state.commands = list(_markup(params.get("commands", "[]")))  # type: ignore[call-overload]
+                if params.get("language_code"):
+                    state.commands_in[str(params["language_code"])] = menu
+                else:
+                    state.commands = menu
             self._ok(True)
         elif method == "getUpdates":
             self._get_updates(params)

@@ -29,6 +29,9 @@ def _call_subject(app: App, address: str) -> str:
 async def test_an_english_telegram_gets_the_bot_the_call_and_the_echo_in_english(
     bot_app: App, botapi: FakeBotApi
 ) -> None:
+    # Telegram shows an English app the English command menu.
+    assert "propose" in [c["command"] for c in botapi.state.commands_in["en"]]
+    assert "forslag" in [c["command"] for c in botapi.state.commands_in["da"]]
     _write(botapi, "hello")
     assert (await reply_count(botapi, USER, 0))[-1].startswith("Hello! Before you can use me")
     _write(botapi, f"/start {await code_for(bot_app, MEMBER)}")
