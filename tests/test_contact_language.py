@@ -19,8 +19,13 @@ from partnerdesk.usecases.tick import tick
 from tests.conftest import CORPUS, CORPUS_GROUP
 from tests.sent_mail import plain_text, sent
 
-# Jens answers the call (so he gets an echo), Sofie does not (so she is reminded).
-ENGLISH = ("jo@danskbyggeri-djurs.example.com", "sd@horesta.example.com")
+# Jens answers the call (so he gets an echo), Sofie does not (so she is reminded), Henrik is
+# the vice chair (so he gets the draft).
+ENGLISH = (
+    "jo@danskbyggeri-djurs.example.com",
+    "sd@horesta.example.com",
+    "hm@lo-djursland.example.org",
+)
 DANISH = "pl@di-djursland.example.com"
 CHAIR = "lene.kjaer@norddjurs.example.org"
 
@@ -76,6 +81,10 @@ async def test_call_reminder_echo_and_agenda_reach_each_contact_in_their_languag
 
     clock.now = meeting.call_deadline + timedelta(minutes=1)
     await tick(app)
+    draft = _to(app, ENGLISH[2], "<draft-")
+    assert str(draft["Subject"]).startswith("Draft agenda for approval – ")
+    assert "Godkendelse af dagsorden" in plain_text(draft)
+    assert str(_to(app, CHAIR, "<draft-")["Subject"]).startswith("Udkast til dagsorden")
     await approving.approve(app, group, meeting, CHAIR)
     await publish.publish(app, group, meeting)
     await tick(app)
