@@ -54,6 +54,12 @@ async def test_a_link_is_one_per_contact_and_account_and_keeps_its_state(
     assert (link.active, link.state) == (False, {"shown": ["2026-2", 3]})
 
 
+async def test_a_link_keeps_the_language_of_the_telegram_app(synced: SqlStore) -> None:
+    await synced.save_link(ChatLink("testgruppe", "a@x.dk", 11, 11, NOW, language="en"))
+    await synced.save_link(ChatLink("testgruppe", "b@x.dk", 12, 12, NOW))
+    assert [lk.language for lk in await synced.links("testgruppe")] == ["en", None]
+
+
 async def test_an_update_is_handled_once_and_an_unfinished_one_again(synced: SqlStore) -> None:
     assert await synced.remember_update(5, {"update_id": 5}, NOW)
     assert await synced.remember_update(6, {"update_id": 6}, NOW)
