@@ -344,6 +344,27 @@ def test_english_groups_get_english_texts() -> None:
     assert "The ball goes to: Business Djursland" in echo.text
 
 
+def test_an_english_reader_in_a_danish_group_gets_english_around_the_danish_agenda() -> None:
+    english = RENDER.for_language(Language.EN)
+    partner = _partner(GROUP, "dania")
+    call = english.call_mail(GROUP, MEETING, partner, partner.contacts[0], "p@x.example.org")
+    assert call.subject.startswith("Call for agenda items")
+    assert "by Friday 27 November 2026 at 12:00" in call.text
+    mail = english.published_mail(GROUP, MEETING, _agenda().for_partners())
+    assert mail.subject == "Agenda – " + GROUP.name + ", meeting Tuesday 8 December 2026 at 14:00"
+    assert mail.text.startswith("Dear partners")
+    # The agenda is the group's record: Danish, dates too, marked as Danish for screen readers.
+    assert "DAGSORDEN" in mail.text and "tirsdag den 8. december 2026" in mail.text
+    assert '<html lang="en">' in mail.html and '<div lang="da">' in mail.html
+    assert '<html lang="da">' in english.agenda_html(GROUP, MEETING, _agenda())
+    # Without a language, the group's own.
+    assert (
+        RENDER.for_language(None)
+        .call_mail(GROUP, MEETING, partner, partner.contacts[0], "p@x.example.org")
+        .subject.startswith("Indkaldelse")
+    )
+
+
 # Every template, both languages
 
 
