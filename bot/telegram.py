@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from agenda.chatlinks import ChatButton
-from agenda.ports import DeliveryResult
+from agenda.ports import DeliveryResult, Leases
 from agenda.records import Attachment
 from bot.events import ChatEvent, ChatReply, EventHandler, EventKind, UpdateLog
 from bot.pace import Pace
@@ -64,6 +65,9 @@ class TelegramBot:
         commands: Sequence[tuple[str, str]] = (),
         per_second: float = 30.0,
         per_chat_seconds: float = 1.0,
+        leases: Leases | None = None,
+        lease_name: str = "telegram-poller",
+        lease_retry_seconds: float = 5.0,
     ) -> None:
         builder = Application.builder().token(token)
         if base_url:
@@ -75,10 +79,53 @@ class TelegramBot:
         self._commands = tuple(commands)
         self._pace = Pace(per_second=per_second, per_chat_seconds=per_chat_seconds)
         self._app.add_handler(TypeHandler(Update, self._dispatch))
+        # Without leases this process is the only one and polls from the start.
+        self._leases = leases
+        self._lease_name = lease_name
+        self._lease_retry = lease_retry_seconds
+        self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Connect, handle what a stop left unhandled, then poll for updates."""
+        """Connect, then poll for updates while this process holds the poller lease.
+
+        Telegram hands a bot's updates to one poller; of several processes sharing the
+        database one holds the lease and polls, the others send only and keep trying to take
+        the lease, so one of them takes over within a few seconds when the poller dies.
+        """
         await self._app.initialize()
+        await self._app.start()
+        if self._leases is None:
+            await self._begin_polling()
+            return
+        self._poller = asyncio.create_task(self._poll_while_leased(self._leases))
+
+    async def _poll_while_leased(self, leases: Leases) -> None:
+        """Take the lease when it is free, poll while it is held, stop when it is lost."""
+        while True:
+            try:
+                lease = await leases.acquire(self._lease_name)
+            except Exception as exc:  # the database may be away for a while; try again
+                log.warning("could not ask for the Telegram poller lease: %s", exc)
+                lease = None
+            if lease is None:
+                await asyncio.sleep(self._lease_retry)
+                continue
+            try:
+                log.info("this process polls Telegram")
+                await self._begin_polling()
+                while True:
+                    await asyncio.sleep(self._lease_retry)
+                    if not await lease.still_held():
+                        break
+                log.warning("the Telegram poller lease was lost; polling stops")
+            except Exception:
+                log.exception("Telegram polling failed; trying again")
+            finally:
+                await self._end_polling()
+                await lease.release()
+
+    async def _begin_polling(self) -> None:
+        """Set the command list, handle what a stop left unhandled, then poll."""
         if self._commands:
             try:
                 await self._app.bot.set_my_commands(
@@ -89,15 +136,22 @@ class TelegramBot:
         for payload in await self._updates.unhandled():
             update = Update.de_json(payload, self._app.bot)
             await self._dispatch(update, None)
-        await self._app.start()
         assert self._app.updater is not None
         # A long poll of ten seconds: few requests to Telegram, and a stop waits at most that.
         await self._app.updater.start_polling(timeout=10, drop_pending_updates=False)
 
-    async def stop(self) -> None:
-        """Stop polling and disconnect."""
+    async def _end_polling(self) -> None:
         if self._app.updater is not None and self._app.updater.running:
             await self._app.updater.stop()
+
+    async def stop(self) -> None:
+        """Stop polling (giving the lease up) and disconnect."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        await self._end_polling()
         if self._app.running:
             await self._app.stop()
         await self._app.shutdown()
