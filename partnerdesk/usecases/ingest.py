@@ -110,6 +110,7 @@ async def process_inbound(app: App, *, limit: int = 100) -> Ingested:
         )
         if not claimed:
             break
+        crash_point(app.settings, "after_claim")
         for message in claimed:
             assert message.id is not None
             status = await _read_one(app, message)
