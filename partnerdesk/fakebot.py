@@ -34,6 +34,8 @@ class BotApiState:
     files: dict[str, bytes] = field(default_factory=dict)
     answered_buttons: list[str] = field(default_factory=list)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    # The client port of every getUpdates request: which poller asked.
+    polls: list[int] = field(default_factory=list)
     next_update_id: int = 1
     next_message_id: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -227,6 +229,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
 
     def _get_updates(self, params: dict[str, Any]) -> None:
+        with self.state.lock:
+            self.state.polls.append(int(self.client_address[1]))
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.5)
         while True:

@@ -10,6 +10,7 @@ and when it is killed the other takes over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import signal
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from partnerdesk.usecases.outbox import _INTERRUPTED
+from tests.fakes.botapi import FakeBotApi
 from tests.multiprocess_helpers import (
     admin,
     group_file,
@@ -174,3 +176,87 @@ def test_four_processes_take_over_what_a_killed_one_had_claimed(
         )
     }
     assert run.claimed_when_killed and set(run.claimed_when_killed) <= done
+
+
+def _socket_owners(ports: set[int], pids: list[int]) -> dict[int, int]:
+    """Which of the processes has a TCP socket bound to each local port (Linux /proc)."""
+    inode_port: dict[str, int] = {}
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        if not table.exists():
+            continue
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            port = int(fields[1].rsplit(":", 1)[1], 16)
+            if port in ports:
+                inode_port[fields[9]] = port
+    owners: dict[int, int] = {}
+    for pid in pids:
+        folder = Path(f"/proc/{pid}/fd")
+        if not folder.exists():
+            continue  # a process that was killed has no sockets left
+        for fd in folder.iterdir():
+            with contextlib.suppress(OSError):
+                link = os.readlink(fd)
+                if link.startswith("socket:[") and link[8:-1] in inode_port:
+                    owners[inode_port[link[8:-1]]] = pid
+    return owners
+
+
+def _pollers(botapi: FakeBotApi, since: int, pids: list[int]) -> set[int]:
+    """The processes whose connections asked for updates since the since-th request."""
+    with botapi.state.lock:
+        ports = set(botapi.state.polls[since:])
+    return set(_socket_owners(ports, pids).values())
+
+
+def _polls(botapi: FakeBotApi) -> int:
+    with botapi.state.lock:
+        return len(botapi.state.polls)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A PostgreSQL database of the test's own, or a SQLite file (leases on file locks)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'partnerdesk.sqlite3'}"
+    url: str = request.getfixturevalue("database")
+    return url
+
+
+def test_one_process_polls_telegram_and_another_takes_over_when_it_dies(
+    tmp_path: Path, any_database: str
+) -> None:
+    group = group_file(tmp_path, utc_now() + timedelta(days=30))
+    with FakeBotApi() as botapi:
+        env = {
+            **os.environ,
+            "PARTNERDESK_DATA_DIR": str(tmp_path / "var"),
+            "PARTNERDESK_GROUPS": str(group),
+            "PARTNERDESK_DATABASE_URL": any_database,
+            "PARTNERDESK_TELEGRAM_TOKEN": "123:TEST",
+            "PARTNERDESK_TELEGRAM_BASE_URL": botapi.base_url,
+            "PARTNERDESK_TELEGRAM_PER_CHAT_SECONDS": "0",
+            "PARTNERDESK_POLL_SECONDS": "0.5",
+            "PARTNERDESK_LEASE_RETRY_SECONDS": "0.3",
+        }
+        services = [start_service(env, tmp_path / f"service{n}.log") for n in range(2)]
+        pids = [s.pid for s in services]
+        try:
+            # Both services are up (each has said who it is), then a run of polls.
+            wait_until(lambda: _polls(botapi) >= 1, services, 60)
+            first = _polls(botapi)
+            wait_until(lambda: _polls(botapi) >= first + 8, services, 60)
+            pollers = _pollers(botapi, 0, pids)
+            assert len(pollers) == 1
+            [poller] = pollers
+            victim = next(s for s in services if s.pid == poller)
+            survivor = next(s for s in services if s.pid != poller)
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            before = _polls(botapi)
+            botapi.state.user_writes(5151, "someone", "/help")
+            wait_until(lambda: bool(botapi.state.texts_to(5151)), [survivor], 60)
+            wait_until(lambda: _polls(botapi) >= before + 3, [survivor], 60)
+            assert _pollers(botapi, before, pids) == {survivor.pid}
+        finally:
+            stop_services(services)
