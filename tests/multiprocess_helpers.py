@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -147,7 +147,6 @@ class Progress:
     unread: int = 0
     call_state: str = ""
     outbox_waiting: int = 0
-    statuses: dict[str, int] = field(default_factory=dict)
 
     def done(self, expected: int) -> bool:
         """Every message stored and read, the call drafted, the outbox empty."""
@@ -160,22 +159,26 @@ class Progress:
 
 
 def progress(url: str) -> Progress:
-    """Read the counts the tests and the benchmark wait on."""
-    statuses = dict(rows(url, "select status, count(*) from inbound_messages group by status"))
-    # The database holds the one call the test opened.
-    [(state,)] = rows(url, "select state from calls") or [("",)]
-    waiting = rows(url, "select count(*) from outbox where status in ('pending', 'sending')")
+    """Read the counts the tests and the benchmark wait on, in one query."""
+    [(inbound, unread, state, waiting)] = rows(
+        url,
+        "select (select count(*) from inbound_messages),"
+        " (select count(*) from inbound_messages where status in ('new', 'failed')),"
+        # The database holds the one call the test opened.
+        " (select coalesce(max(state), '') from calls),"
+        " (select count(*) from outbox where status in ('pending', 'sending'))",
+    )
     return Progress(
-        inbound=sum(statuses.values()),
-        unread=statuses.get("new", 0) + statuses.get("failed", 0),
-        call_state=str(state),
-        outbox_waiting=int(waiting[0][0]),
-        statuses={str(k): int(v) for k, v in statuses.items()},
+        inbound=int(inbound), unread=int(unread), call_state=str(state), outbox_waiting=int(waiting)
     )
 
 
 def wait_until(
-    check: Callable[[], bool], services: list[subprocess.Popen[bytes]], seconds: float
+    check: Callable[[], bool],
+    services: list[subprocess.Popen[bytes]],
+    seconds: float,
+    *,
+    every: float = 0.2,
 ) -> None:
     """Wait for the check; fail at once when a service exits on its own."""
     deadline = time.monotonic() + seconds
@@ -185,7 +188,7 @@ def wait_until(
             raise AssertionError(f"a service stopped by itself: {gone}")
         if time.monotonic() > deadline:
             raise AssertionError("the services did not finish the work in time")
-        time.sleep(0.2)
+        time.sleep(every)
 
 
 def utc_now() -> datetime:
