@@ -66,6 +66,7 @@ class Store(Protocol):
         stale_before: datetime,
         limit: int = 10,
         skip: Collection[int] = (),
+        only: int | None = None,
     ) -> list[InboundMessage]:
         """Claim messages to read for this process; claims older than stale_before are taken."""
 

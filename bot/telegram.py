@@ -123,6 +123,8 @@ class TelegramBot:
             finally:
                 await self._end_polling()
                 await lease.release()
+            # Whatever ended the polling, another process gets a chance before this one.
+            await asyncio.sleep(self._lease_retry)
 
     async def _begin_polling(self) -> None:
         """Set the command list, handle what a stop left unhandled, then poll."""

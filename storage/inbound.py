@@ -89,6 +89,7 @@ class InboundPart(StoreBase):
         stale_before: datetime,
         limit: int = 10,
         skip: Collection[int] = (),
+        only: int | None = None,
     ) -> list[InboundMessage]:
         """Claim up to limit messages to read (new or failed), oldest first, for this process.
 
@@ -96,7 +97,8 @@ class InboundPart(StoreBase):
         never read the same message at once; a claim made before stale_before belongs to a
         process that died (or hangs) and is taken over. Reading a message twice is harmless
         (one answer per message, echoes queued once), so a slow reader taken over loses
-        nothing either. Messages in skip (failed earlier in this pass) are left for later.
+        nothing either. Messages in skip (failed earlier in this pass) are left for later;
+        with only, that one message is claimed (if it is still to be read).
         """
         query = (
             select(InboundRow)
@@ -112,6 +114,8 @@ class InboundPart(StoreBase):
         )
         if skip:
             query = query.where(InboundRow.id.not_in(list(skip)))
+        if only is not None:
+            query = query.where(InboundRow.id == only)
         async with self._sessions.begin() as session:
             rows = list(await session.scalars(query))
             if not rows:

@@ -92,6 +92,20 @@ async def test_a_claim_is_released_when_marked_and_a_stale_one_is_taken_over(
     assert {m.id for m in taken} == {first, second}
 
 
+async def test_a_chat_message_is_read_at_once_even_if_another_process_claimed_it(
+    store: SqlStore, other: SqlStore
+) -> None:
+    [email, chat] = await _stored(store, 2)
+    stale = NOW - timedelta(minutes=5)
+    assert {m.id for m in await other.claim_inbound(NOW, stale_before=stale)} == {email, chat}
+    # A moment later the bot's process reads the chat message itself.
+    moment = NOW + timedelta(seconds=1)
+    taken = await store.claim_inbound(moment, stale_before=moment, limit=1, only=chat)
+    assert [m.id for m in taken] == [chat]
+    await store.mark_inbound(chat, InboundStatus.DONE)
+    assert await store.claim_inbound(moment, stale_before=moment, only=chat) == []
+
+
 async def test_done_and_held_messages_are_never_claimed(store: SqlStore) -> None:
     [done, held, fresh] = await _stored(store, 3)
     await store.mark_inbound(done, InboundStatus.DONE)

@@ -122,6 +122,17 @@ async def process_inbound(app: App, *, limit: int = 100) -> Ingested:
     return Ingested(processed=processed, held=held, failed=len(failed))
 
 
+async def read_now(app: App, inbound_id: int) -> None:
+    """Read one stored message at once (a chat expects a quick answer), whatever is waiting.
+
+    It is claimed even if another process claimed it a moment ago: the chat's answer must
+    not wait for that one, and reading a message twice does no harm.
+    """
+    now = app.clock()
+    for message in await app.store.claim_inbound(now, stale_before=now, limit=1, only=inbound_id):
+        await _read_one(app, message)
+
+
 async def _read_one(app: App, message: InboundMessage) -> InboundStatus | None:
     """Take one claimed message in and mark it; None when reading it failed."""
     assert message.id is not None
