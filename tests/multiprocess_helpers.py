@@ -92,8 +92,9 @@ def stop_services(services: list[subprocess.Popen[bytes]]) -> None:
             service.wait()
 
 
-async def open_call(data: Path, group: Path, url: str) -> int:
-    """Open the meeting's call as the secretariat does; the number of messages queued."""
+async def open_call(data: Path, group: Path, url: str, deadline_in: timedelta | None = None) -> int:
+    """Open the meeting's call as the secretariat does (again with a deadline this far from
+    now, to move it); the number of messages queued."""
     from partnerdesk.app import build_app, close_app
     from partnerdesk.settings import Settings
     from partnerdesk.usecases.calls import open_call as opening
@@ -101,7 +102,9 @@ async def open_call(data: Path, group: Path, url: str) -> int:
     app = await build_app(Settings(data_dir=data, groups=[group], database_url=url))
     try:
         chosen = app.group(GROUP)
-        return (await opening(app, chosen, app.meeting(chosen, MEETING))).mails_queued
+        meeting = app.meeting(chosen, MEETING)
+        deadline = app.clock() + deadline_in if deadline_in is not None else None
+        return (await opening(app, chosen, meeting, deadline=deadline)).mails_queued
     finally:
         await close_app(app)
 
