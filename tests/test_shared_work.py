@@ -7,11 +7,13 @@ same database (its own connections, its own sessions).
 from __future__ import annotations
 
 import asyncio
+import mailbox
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -23,6 +25,8 @@ from partnerdesk.app import App, build_app, close_app
 from partnerdesk.demo import DemoClock
 from partnerdesk.settings import Settings
 from partnerdesk.usecases import calls
+from partnerdesk.usecases.ingest import fetch_mail
+from partnerdesk.usecases.leased import mailbox_lease
 from partnerdesk.usecases.tick import tick
 from storage.engine import make_engine
 from storage.leases import ProcessLeases, leases_for
@@ -193,3 +197,33 @@ async def test_two_services_deciding_at_once_remind_once_and_close_once(
     assert len(closed) == 1
     agenda = await first.store.agenda(group.slug, "2026-2")
     assert agenda is not None and agenda.version == 1
+
+
+async def test_a_mailbox_is_fetched_by_the_process_holding_its_lease_only(
+    two_apps: tuple[App, App, DemoClock],
+) -> None:
+    app, _, _ = two_apps
+    raw = (CORPUS_GROUP.parent / "replies" / "dev-04-di-nothing-this-round.eml").read_bytes()
+    mailbox.Maildir(app.settings.inbox_maildir, create=True).add(raw)
+    # Another process (leases of its own, on the same database) is fetching this mailbox.
+    elsewhere = leases_for(cast(SqlStore, app.store).engine)
+    held = await elsewhere.acquire(mailbox_lease(app.settings))
+    assert held is not None
+    try:
+        app.leases = leases_for(cast(SqlStore, app.store).engine)
+        assert await fetch_mail(app) == (0, 0)
+        assert len(mailbox.Maildir(app.settings.inbox_maildir)) == 1
+    finally:
+        await held.release()
+        await elsewhere.close()
+    assert await fetch_mail(app) == (1, 1)
+
+
+def test_processes_reading_the_same_imap_folder_share_one_lease_name() -> None:
+    def name(url: str) -> str:
+        return mailbox_lease(Settings(imap_url=url))
+
+    same = name("imaps://partnerskab:secret@imap.example.org:993/INBOX")
+    assert name("imaps://partnerskab:changed@imap.example.org:993/INBOX") == same
+    assert name("imaps://partnerskab:secret@imap.example.org:993/Other") != same
+    assert name("imaps://someone:secret@imap.example.org:993/INBOX") != same
