@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -59,6 +59,17 @@ class Store(Protocol):
     async def inbound(self, status: InboundStatus, limit: int = 100) -> list[InboundMessage]:
         """Stored messages in one status, oldest first."""
 
+    async def claim_inbound(
+        self,
+        now: datetime,
+        *,
+        stale_before: datetime,
+        limit: int = 10,
+        skip: Collection[int] = (),
+        only: int | None = None,
+    ) -> list[InboundMessage]:
+        """Claim messages to read for this process; claims older than stale_before are taken."""
+
     async def mark_inbound(
         self, inbound_id: int, status: InboundStatus, error: str | None = None
     ) -> None:
@@ -108,6 +119,9 @@ class Store(Protocol):
         self, now: datetime, *, channels: Sequence[Channel], group: str | None = None
     ) -> OutboxEntry | None:
         """Mark the oldest due pending row "sending" (stamped now) and return it; None if none."""
+
+    async def close_call_once(self, group: str, meeting: str, closed_at: datetime) -> bool:
+        """Move an open call to closed under its row's lock; True for the one caller that did."""
 
     async def save_agenda(self, agenda: Agenda) -> None:
         """Keep a new version of the draft agenda."""
@@ -241,3 +255,20 @@ class ChatSender(Protocol):
         document: Attachment | None = None,
     ) -> DeliveryResult:
         """Send one message (with buttons, or as a document's caption) to one chat."""
+
+
+class Lease(Protocol):
+    """The right to do one thing alone among the service's processes, until released."""
+
+    async def still_held(self) -> bool:
+        """Whether the lease is still ours (a lost database connection loses it)."""
+
+    async def release(self) -> None:
+        """Give the lease up; another process may take it at once."""
+
+
+class Leases(Protocol):
+    """Leases that end by themselves when the process holding them dies."""
+
+    async def acquire(self, name: str) -> Lease | None:
+        """The lease if no other process holds it, else None at once (never waits)."""

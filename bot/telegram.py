@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -22,7 +23,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from agenda.chatlinks import ChatButton
-from agenda.ports import DeliveryResult
+from agenda.ports import DeliveryResult, Leases
 from agenda.records import Attachment
 from bot.events import ChatEvent, ChatReply, EventHandler, EventKind, UpdateLog
 from bot.pace import Pace
@@ -65,6 +66,9 @@ class TelegramBot:
         commands_in: Mapping[str, Sequence[tuple[str, str]]] | None = None,
         per_second: float = 30.0,
         per_chat_seconds: float = 1.0,
+        leases: Leases | None = None,
+        lease_name: str = "telegram-poller",
+        lease_retry_seconds: float = 5.0,
     ) -> None:
         builder = Application.builder().token(token)
         if base_url:
@@ -78,10 +82,57 @@ class TelegramBot:
         self._commands_in = {code: tuple(menu) for code, menu in (commands_in or {}).items()}
         self._pace = Pace(per_second=per_second, per_chat_seconds=per_chat_seconds)
         self._app.add_handler(TypeHandler(Update, self._dispatch))
+        # Without leases this process is the only one and polls from the start.
+        self._leases = leases
+        self._lease_name = lease_name
+        self._lease_retry = lease_retry_seconds
+        self._poller: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """Connect, handle what a stop left unhandled, then poll for updates."""
+        """Connect, then poll for updates while this process holds the poller lease.
+
+        Telegram hands a bot's updates to one poller; of several processes sharing the
+        database one holds the lease and polls, the others send only and keep trying to take
+        the lease, so one of them takes over within a few seconds when the poller dies.
+        """
         await self._app.initialize()
+        # Every process sets the menus: the same request each time, whoever polls.
+        await self._set_menus()
+        await self._app.start()
+        if self._leases is None:
+            await self._begin_polling()
+            return
+        self._poller = asyncio.create_task(self._poll_while_leased(self._leases))
+
+    async def _poll_while_leased(self, leases: Leases) -> None:
+        """Take the lease when it is free, poll while it is held, stop when it is lost."""
+        while True:
+            try:
+                lease = await leases.acquire(self._lease_name)
+            except Exception as exc:  # the database may be away for a while; try again
+                log.warning("could not ask for the Telegram poller lease: %s", exc)
+                lease = None
+            if lease is None:
+                await asyncio.sleep(self._lease_retry)
+                continue
+            try:
+                log.info("this process polls Telegram")
+                await self._begin_polling()
+                while True:
+                    await asyncio.sleep(self._lease_retry)
+                    if not await lease.still_held():
+                        break
+                log.warning("the Telegram poller lease was lost; polling stops")
+            except Exception:
+                log.exception("Telegram polling failed; trying again")
+            finally:
+                await self._end_polling()
+                await lease.release()
+            # Whatever ended the polling, another process gets a chance before this one.
+            await asyncio.sleep(self._lease_retry)
+
+    async def _set_menus(self) -> None:
+        """The command list, in the default language and in each language of its own."""
         menus = [(None, self._commands), *self._commands_in.items()] if self._commands else []
         for code, menu in menus:
             try:
@@ -90,18 +141,28 @@ class TelegramBot:
                 )
             except TelegramError as exc:
                 log.warning("could not set the bot's command list: %s", exc)
+
+    async def _begin_polling(self) -> None:
+        """Handle what a stop left unhandled, then poll."""
         for payload in await self._updates.unhandled():
             update = Update.de_json(payload, self._app.bot)
             await self._dispatch(update, None)
-        await self._app.start()
         assert self._app.updater is not None
         # A long poll of ten seconds: few requests to Telegram, and a stop waits at most that.
         await self._app.updater.start_polling(timeout=10, drop_pending_updates=False)
 
-    async def stop(self) -> None:
-        """Stop polling and disconnect."""
+    async def _end_polling(self) -> None:
         if self._app.updater is not None and self._app.updater.running:
             await self._app.updater.stop()
+
+    async def stop(self) -> None:
+        """Stop polling (giving the lease up) and disconnect."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        await self._end_polling()
         if self._app.running:
             await self._app.stop()
         await self._app.shutdown()

@@ -12,7 +12,7 @@ from typing import Protocol
 from agenda.errors import NotFoundError
 from agenda.groupfile import load_group
 from agenda.model import Group, Language, Meeting
-from agenda.ports import ChatSender, MailSender, MailSource, Store
+from agenda.ports import ChatSender, Leases, MailSender, MailSource, Store
 from partnerdesk.render import Renderer
 from partnerdesk.settings import Settings
 
@@ -27,6 +27,13 @@ class Background(Protocol):
 
     async def stop(self) -> None:
         """End."""
+
+
+def _process_leases() -> Leases:
+    # Imported here: the storage package is loaded only where a database is used.
+    from storage.leases import ProcessLeases
+
+    return ProcessLeases()
 
 
 def utc_now() -> datetime:
@@ -48,6 +55,8 @@ class App:
     chat_sender: ChatSender | None = None
     closers: list[Callable[[], object]] = field(default_factory=list)
     background: list[Background] = field(default_factory=list)
+    # What one of several processes sharing the database does alone (mailbox, deadlines, bot).
+    leases: Leases = field(default_factory=_process_leases)
 
     def group(self, slug: str | None = None) -> Group:
         """The group with this slug, or the only group when none is named."""
@@ -85,6 +94,7 @@ def load_groups(paths: list[Path]) -> dict[str, Group]:
 async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     """Upgrade the database, build the adapters the settings ask for, sync the groups."""
     from storage.engine import make_engine, private_dir, upgrade
+    from storage.leases import leases_for
     from storage.repository import SqlStore
 
     groups = load_groups(settings.groups)
@@ -109,6 +119,9 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
         groups=groups,
         clock=clock,
     )
+    leases = leases_for(engine)
+    app.leases = leases
+    app.closers.append(leases.close)
     app.closers.append(engine.dispose)
     if settings.telegram_token:
         _attach_telegram(app)
@@ -123,6 +136,7 @@ def _attach_telegram(app: App) -> None:
     from bot.telegram import TelegramBot
     from partnerdesk.chat_texts import bot_commands
     from partnerdesk.usecases.chat import handle_event
+    from partnerdesk.usecases.leased import poller_lease
 
     async def on_event(event: ChatEvent) -> list[ChatReply]:
         return await handle_event(app, event)
@@ -149,6 +163,9 @@ def _attach_telegram(app: App) -> None:
         commands_in={language.value: bot_commands(language) for language in Language},
         per_second=app.settings.telegram_per_second,
         per_chat_seconds=app.settings.telegram_per_chat_seconds,
+        leases=app.leases,
+        lease_name=poller_lease(app.settings.telegram_token),
+        lease_retry_seconds=app.settings.lease_retry_seconds,
     )
     app.chat_sender = bot
     app.background.append(bot)

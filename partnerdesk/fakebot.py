@@ -41,6 +41,8 @@ class BotApiState:
     # Every send request as it arrived, refused ones too: method, chat_id, status, at
     # (time.monotonic() on receipt).
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # The client port of every getUpdates request: which poller asked.
+    polls: list[int] = field(default_factory=list)
     next_update_id: int = 1
     next_message_id: int = 100
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -254,6 +256,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
 
     def _get_updates(self, params: dict[str, Any]) -> None:
+        with self.state.lock:
+            self.state.polls.append(int(self.client_address[1]))
         offset = int(params.get("offset") or 0)
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), 0.5)
         while True:

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     fault_point: str = ""
     # An outbox row left "sending" this long ago was cut off by a crash.
     sending_timeout_seconds: float = 600.0
+    # An inbound message claimed this long ago by a process that has not finished reading it
+    # is taken over by another (the first one died); reading it twice does no harm.
+    reading_timeout_seconds: float = 300.0
+    # How often a process without the Telegram poller lease tries to take it over.
+    lease_retry_seconds: float = 5.0
     # The authserv-id of the municipality's own mail gateway; its Authentication-Results decide
     # whether a chair's "Godkendt" by e-mail is genuine. Empty: approval by e-mail is off.
     approval_authserv_id: str = ""

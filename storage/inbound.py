@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,8 @@ from storage.tables import AnswerRow, InboundRow
 
 # A failure or a quarantine is one more try at reading the message.
 _COUNTS_AN_ATTEMPT = frozenset({InboundStatus.FAILED, InboundStatus.QUARANTINED})
+# What is still to be read: new messages, and failed ones that have tries left.
+_TO_READ = (InboundStatus.NEW.value, InboundStatus.FAILED.value)
 
 
 class InboundPart(StoreBase):
@@ -79,14 +82,61 @@ class InboundPart(StoreBase):
         async with self._sessions() as session:
             return [inbound_record(row) for row in await session.scalars(query)]
 
+    async def claim_inbound(
+        self,
+        now: datetime,
+        *,
+        stale_before: datetime,
+        limit: int = 10,
+        skip: Collection[int] = (),
+        only: int | None = None,
+    ) -> list[InboundMessage]:
+        """Claim up to limit messages to read (new or failed), oldest first, for this process.
+
+        The claim (claimed_at = now) is committed before anything is read, so two processes
+        never read the same message at once; a claim made before stale_before belongs to a
+        process that died (or hangs) and is taken over. Reading a message twice is harmless
+        (one answer per message, echoes queued once), so a slow reader taken over loses
+        nothing either. Messages in skip (failed earlier in this pass) are left for later;
+        with only, that one message is claimed (if it is still to be read).
+        """
+        query = (
+            select(InboundRow)
+            .where(
+                InboundRow.status.in_(_TO_READ),
+                or_(InboundRow.claimed_at.is_(None), InboundRow.claimed_at < stale_before),
+            )
+            .order_by(InboundRow.received_at, InboundRow.id)
+            .limit(limit)
+            # PostgreSQL: rows another process is claiming right now are skipped, not waited
+            # for; SQLite's transactions take the write lock up front (BEGIN IMMEDIATE).
+            .with_for_update(skip_locked=True)
+        )
+        if skip:
+            query = query.where(InboundRow.id.not_in(list(skip)))
+        if only is not None:
+            query = query.where(InboundRow.id == only)
+        async with self._sessions.begin() as session:
+            rows = list(await session.scalars(query))
+            if not rows:
+                return []
+            await session.execute(
+                update(InboundRow)
+                .where(InboundRow.id.in_([row.id for row in rows]))
+                .values(claimed_at=now)
+            )
+            return [inbound_record(row) for row in rows]
+
     async def mark_inbound(
         self, inbound_id: int, status: InboundStatus, error: str | None = None
     ) -> None:
-        """Set a message's status; FAILED and QUARANTINED count one more attempt."""
+        """Set a message's status and release its claim; FAILED and QUARANTINED count one more
+        attempt."""
         async with self._sessions.begin() as session:
             row = await locked(session, InboundRow, inbound_id, "inbound message")
             row.status = status.value
             row.error = error
+            row.claimed_at = None
             if status in _COUNTS_AN_ATTEMPT:
                 row.attempts += 1
 
@@ -164,6 +214,7 @@ def _values(message: InboundMessage, digest: str) -> dict[str, Any]:
         "attempts": message.attempts,
         "error": message.error,
         "received_at": message.received_at,
+        "claimed_at": None,
     }
 
 

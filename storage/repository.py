@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from storage.agendas import AgendasPart, VersionConflictError
 from storage.chatlinks import ChatPart
+from storage.deadlines import DeadlinesPart
 from storage.groups import GroupsPart
 from storage.inbound import InboundPart
 from storage.outbox import OutboxPart
 from storage.privacy import PrivacyPart
 
 
-class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart, PrivacyPart):
+class SqlStore(
+    GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart, PrivacyPart, DeadlinesPart
+):
     """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
 
 

@@ -184,6 +184,9 @@ class InboundRow(Base):
     attempts: Mapped[int]
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
+    # Set when a process takes the message to read it, cleared when it is marked; a claim
+    # older than the reading timeout is a dead process's, and another process takes it over.
+    claimed_at: Mapped[datetime | None]
 
 
 class AnswerRow(Base):

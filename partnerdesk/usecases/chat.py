@@ -54,7 +54,7 @@ async def take_in_chat(
     app: App, person: Person, event: ChatEvent, *, text: str | None = None, synthetic: str = ""
 ) -> int | None:
     """Store a chat message, then read and echo it at once (a chat expects a quick answer)."""
-    from partnerdesk.usecases.ingest import process_inbound
+    from partnerdesk.usecases.ingest import read_now
     from partnerdesk.usecases.outbox import deliver_outbox
 
     stored = await app.store.store_inbound(
@@ -67,7 +67,7 @@ async def take_in_chat(
         )
     )
     if stored is not None:
-        await process_inbound(app)
+        await read_now(app, stored)
         if not synthetic:
             from partnerdesk.usecases.chat_partner import finish_correction
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
@@ -13,6 +14,7 @@ from agenda.records import InboundMessage, InboundStatus
 from partnerdesk.app import App
 from partnerdesk.faults import crash_point
 from partnerdesk.usecases.intake import take_in
+from partnerdesk.usecases.leased import alone, mailbox_lease
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,18 @@ def _header_block(raw: bytes) -> bytes:
 
 
 async def fetch_mail(app: App, *, limit: int = 100) -> tuple[int, int]:
-    """Copy new mail into the database, then acknowledge it at the mailbox; (fetched, new)."""
+    """Copy new mail into the database, then acknowledge it at the mailbox; (fetched, new).
+
+    One process fetches from a mailbox at a time (a lease per mailbox); the others skip it
+    this pass and read what has been stored.
+    """
+    async with alone(app, mailbox_lease(app.settings)) as mine:
+        if not mine:
+            return 0, 0
+        return await _fetch(app, limit)
+
+
+async def _fetch(app: App, limit: int) -> tuple[int, int]:
     fetched = await app.mail_source.fetch(limit)
     if not fetched:
         return 0, 0
@@ -72,27 +85,67 @@ async def fetch_mail(app: App, *, limit: int = 100) -> tuple[int, int]:
     return len(fetched), sum(1 for s in stored if s is not None)
 
 
-async def process_inbound(app: App) -> Ingested:
-    """Read every stored message not yet handled; one bad message never stops the rest."""
-    pending = await app.store.inbound(InboundStatus.NEW) + await app.store.inbound(
-        InboundStatus.FAILED
-    )
-    processed = held = failed = 0
-    for message in pending:
-        assert message.id is not None
-        try:
-            status = (await take_in(app, message)).status
-        except Exception as exc:
-            failed += 1
-            quarantine = message.attempts + 1 >= app.settings.inbound_max_attempts
-            log.exception("could not read inbound message %s", message.id)
-            await app.store.mark_inbound(
-                message.id,
-                InboundStatus.QUARANTINED if quarantine else InboundStatus.FAILED,
-                f"{type(exc).__name__}: {exc}",
-            )
-            continue
-        await app.store.mark_inbound(message.id, status)
-        processed += 1
-        held += status is InboundStatus.HELD
-    return Ingested(processed=processed, held=held, failed=failed)
+# Messages claimed at a time: few, so a killed process leaves little for others to wait for.
+CLAIM_BATCH = 5
+
+
+async def process_inbound(app: App, *, limit: int = 100) -> Ingested:
+    """Read stored messages not yet handled, up to limit; one bad message never stops the rest.
+
+    Several processes may run this at once: each claims a few messages at a time, so every
+    message is read by one of them; a dead process's claims are taken over after the
+    reading timeout.
+    """
+    processed = held = 0
+    # A message that failed is tried again in the next pass, not at once in this one.
+    failed: list[int] = []
+    while processed + len(failed) < limit:
+        now = app.clock()
+        stale = now - timedelta(seconds=app.settings.reading_timeout_seconds)
+        claimed = await app.store.claim_inbound(
+            now,
+            stale_before=stale,
+            limit=min(CLAIM_BATCH, limit - processed - len(failed)),
+            skip=failed,
+        )
+        if not claimed:
+            break
+        crash_point(app.settings, "after_claim")
+        for message in claimed:
+            assert message.id is not None
+            status = await _read_one(app, message)
+            if status is None:
+                failed.append(message.id)
+            else:
+                processed += 1
+                held += status is InboundStatus.HELD
+    return Ingested(processed=processed, held=held, failed=len(failed))
+
+
+async def read_now(app: App, inbound_id: int) -> None:
+    """Read one stored message at once (a chat expects a quick answer), whatever is waiting.
+
+    It is claimed even if another process claimed it a moment ago: the chat's answer must
+    not wait for that one, and reading a message twice does no harm.
+    """
+    now = app.clock()
+    for message in await app.store.claim_inbound(now, stale_before=now, limit=1, only=inbound_id):
+        await _read_one(app, message)
+
+
+async def _read_one(app: App, message: InboundMessage) -> InboundStatus | None:
+    """Take one claimed message in and mark it; None when reading it failed."""
+    assert message.id is not None
+    try:
+        status = (await take_in(app, message)).status
+    except Exception as exc:
+        quarantine = message.attempts + 1 >= app.settings.inbound_max_attempts
+        log.exception("could not read inbound message %s", message.id)
+        await app.store.mark_inbound(
+            message.id,
+            InboundStatus.QUARANTINED if quarantine else InboundStatus.FAILED,
+            f"{type(exc).__name__}: {exc}",
+        )
+        return None
+    await app.store.mark_inbound(message.id, status)
+    return status

@@ -6,13 +6,15 @@ import logging
 from dataclasses import dataclass, field
 
 from agenda.errors import PartnerdeskError
+from agenda.model import Group, Meeting
 from agenda.schedule import is_past_deadline
 from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.usecases.calls import send_due_reminders
-from partnerdesk.usecases.common import as_called
+from partnerdesk.usecases.common import as_called, audit
 from partnerdesk.usecases.drafting import close_and_draft
 from partnerdesk.usecases.ingest import fetch_mail, process_inbound
+from partnerdesk.usecases.leased import SCHEDULE, alone
 from partnerdesk.usecases.outbox import deliver_outbox
 from partnerdesk.usecases.privacy import purge_expired
 
@@ -71,19 +73,12 @@ async def tick(app: App) -> TickReport:
         ingested.held,
         ingested.failed,
     )
-    now = app.clock()
-    for group in app.groups.values():
-        for call in await app.store.calls(group.slug):
-            meeting = group.meeting(call.meeting)
-            if meeting is None or call.state is not CallState.OPEN:
-                continue
-            if is_past_deadline(as_called(meeting, call), now):
-                await close_and_draft(app, group, meeting, actor="scheduler")
-                report.closed.append(f"{group.slug}/{meeting.id}")
-            else:
-                report.reminders += await send_due_reminders(app, group, meeting)
-    # Raw messages past the retention period go for good (GDPR), whatever else is due.
-    report.purged = await purge_expired(app)
+    async with alone(app, SCHEDULE) as mine:
+        # Deadlines, reminders and the purge: one process at a time decides them; the others
+        # read and send meanwhile. The database makes each once-only as well (the call closes
+        # under its row's lock; every reminder has its own Message-ID, queued once).
+        if mine:
+            await _schedule(app, report)
     delivered = await deliver_outbox(app)
     report.sent, report.retrying, report.send_failed = (
         delivered.sent,
@@ -91,3 +86,32 @@ async def tick(app: App) -> TickReport:
         delivered.failed,
     )
     return report
+
+
+async def _schedule(app: App, report: TickReport) -> None:
+    """Close calls whose deadline passed (and send their draft), remind, purge."""
+    now = app.clock()
+    for group in app.groups.values():
+        for call in await app.store.calls(group.slug):
+            meeting = group.meeting(call.meeting)
+            if meeting is None:
+                continue
+            if call.state is CallState.OPEN and is_past_deadline(as_called(meeting, call), now):
+                if await app.store.close_call_once(group.slug, meeting.id, now):
+                    await audit(app, group, "call.closed", "scheduler", meeting.id)
+                    await _draft(app, group, meeting, report)
+            elif call.state is CallState.OPEN:
+                report.reminders += await send_due_reminders(app, group, meeting)
+            elif (
+                call.state is CallState.CLOSED
+                and await app.store.agenda(group.slug, meeting.id) is None
+            ):
+                # Closed without a draft: the process that closed it died before drafting.
+                await _draft(app, group, meeting, report)
+    # Raw messages past the retention period go for good (GDPR), whatever else is due.
+    report.purged = await purge_expired(app)
+
+
+async def _draft(app: App, group: Group, meeting: Meeting, report: TickReport) -> None:
+    await close_and_draft(app, group, meeting, actor="scheduler")
+    report.closed.append(f"{group.slug}/{meeting.id}")
