@@ -1,9 +1,13 @@
-"""Messages per second for the whole reading of a message, beside the peers' trimming speed.
+"""Messages per second for the whole reading of a message, beside an anchor and the peers.
 
     python bench/reading.py [CORPUS_DIR] [--peers-python PATH]
 
 Ours: MIME + trimming + understanding (`partnerdesk.parsing.parse_message`) over the partner
-replies, and `mail.trim_reply` over the trimming corpus. The peers (talon, email-reply-parser,
+e-mails of both folders (replies, replies-2), our MIME reading alone, and `mail.trim_reply`
+over the trimming corpus. The anchor is the standard library's own MIME parser
+(`email.message_from_bytes`) over the same e-mails, timed before and after ours in the same
+run: on a shared, loaded machine the messages per second of one core swing with the load, but
+the ratio to the anchor holds still. The peers (talon, email-reply-parser,
 mail-parser-reply) are timed on the same trimming corpus in the same run, in their own
 virtualenv (see ../shared/corpus/trimming/run_peers.sh), when it exists.
 """
@@ -11,6 +15,7 @@ virtualenv (see ../shared/corpus/trimming/run_peers.sh), when it exists.
 from __future__ import annotations
 
 import argparse
+import email
 import json
 import subprocess
 import sys
@@ -26,6 +31,7 @@ if str(REPO) not in sys.path:
 from agenda.groupfile import load_group  # noqa: E402 - the repo must be on the path first
 from agenda.reader import clear_caches  # noqa: E402
 from agenda.reading import Channel  # noqa: E402
+from mail.mime import read_message  # noqa: E402
 from mail.trim import trim_reply  # noqa: E402
 from partnerdesk.parsing import parse_message  # noqa: E402
 
@@ -112,16 +118,21 @@ def main() -> None:
     def read(raw: bytes) -> object:
         return parse_message(group, raw, channel=Channel.EMAIL, sender=None)
 
+    before = _rate(emails, email.message_from_bytes)
     rows = [
         (f"partnerdesk: whole reading, partner replies ({len(emails)} .eml)", _rate(emails, read)),
         # The same replies read as new texts: nothing remembered from the pass before.
         ("partnerdesk: whole reading, every text new", _rate(emails, read, clear_caches)),
+        ("partnerdesk: MIME reading alone (read_message)", _rate(emails, read_message)),
         (f"partnerdesk: trim_reply, trimming corpus ({len(texts)})", _rate(texts, trim_reply)),
     ]
+    anchor = (before + _rate(emails, email.message_from_bytes)) / 2
+    rows.insert(0, ("anchor: standard library email.message_from_bytes, same .eml", anchor))
     for name, rate in _peers(ns.peers_python, corpus / "trimming", trim_files).items():
         rows.append((f"peer {name}: trimming corpus ({len(texts)})", rate))
+    print(f"{'':62} {'msg/s':>9}  {'x anchor':>8}")
     for label, rate in rows:
-        print(f"{label:62} {rate:9.0f} msg/s")
+        print(f"{label:62} {rate:9.0f}  {rate / anchor:8.2f}")
 
 
 if __name__ == "__main__":
