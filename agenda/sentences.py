@@ -34,6 +34,8 @@ ROLES = (
     "list_intros",
 )
 _ROLE_SET = frozenset(ROLES)
+# The lists a sentence's roles are read from: the roles', and two that stand for one of them.
+_READ = _ROLE_SET | {"subject_markers", "formula_starts"}
 # A wrapped line is long; a line this short that ends without punctuation ends its sentence.
 _WRAP = 60
 # Clients wrap at 72-78 characters; a longer line was written as one.
@@ -99,7 +101,7 @@ def split(text: str) -> list[str]:
 def roles_of(sentence: str) -> frozenset[str]:
     """Every role the vocabularies give this sentence."""
     lex = lexicon()
-    lists = lex.lists_in(sentence)
+    lists = lex.lists_in(sentence, _READ)
     found = set(lists & _ROLE_SET)
     if "subject_markers" in lists:
         found.add("requests")
