@@ -38,30 +38,44 @@ class _Part(Message):
 
     def __init__(self, policy: Policy[Any] = compat32) -> None:
         super().__init__(policy)
-        self._filed: dict[str, list[Any]] = {}
+        # Lower-case name -> its (name, raw value) pairs; the values as Message.get gives them
+        # (fetched through the policy) are made on first question, per name.
+        self._filed: dict[str, list[tuple[str, Any]]] = {}
+        self._fetched: dict[str, list[Any]] = {}
         # The field list that was filed, and its length then: any change shows in one of them
         # (fields are only ever appended, or the list is replaced), but for replace_header.
         self._filed_from: tuple[list[Any] | None, int] = (None, -1)
         self._params: dict[str, Any] = {}
 
-    def _fields(self) -> dict[str, list[Any]]:
+    def _fields(self) -> dict[str, list[tuple[str, Any]]]:
         headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
         if self._filed_from[0] is not headers or self._filed_from[1] != len(headers):
-            filed: dict[str, list[Any]] = {}
-            fetch = self.policy.header_fetch_parse
-            for name, value in headers:
-                filed.setdefault(name.lower(), []).append(fetch(name, value))
-            self._filed, self._filed_from, self._params = filed, (headers, len(headers)), {}
+            filed: dict[str, list[tuple[str, Any]]] = {}
+            for field in headers:
+                filed.setdefault(field[0].lower(), []).append(field)
+            self._filed, self._filed_from = filed, (headers, len(headers))
+            self._fetched, self._params = {}, {}
         return self._filed
+
+    def _values(self, name: str) -> list[Any] | None:
+        key = name.lower()
+        fields = self._fields().get(key)
+        if fields is None:
+            return None
+        values = self._fetched.get(key)
+        if values is None:
+            fetch = self.policy.header_fetch_parse
+            values = self._fetched[key] = [fetch(k, v) for k, v in fields]
+        return values
 
     def get(self, name: str, failobj: Any = None) -> Any:
         """As Message.get, from the filed fields."""
-        found = self._fields().get(name.lower())
+        found = self._values(name)
         return found[0] if found else failobj
 
     def get_all(self, name: str, failobj: Any = None) -> Any:
         """As Message.get_all, from the filed fields."""
-        found = self._fields().get(name.lower())
+        found = self._values(name)
         return list(found) if found else failobj
 
     def __contains__(self, name: object) -> bool:
@@ -90,7 +104,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _NEWLINE_AT_END = re.compile(r"(?:\r\n|\r|\n)\Z")
 
 
-def _head(head: bytes) -> _Part:
+def _head(head: bytes) -> tuple[_Part, str]:
     """A part with the fields of a header block, as email.parser.BytesHeaderParser reads it.
 
     The same rules, defects and leftover body as the feedparser's header reading (Python
@@ -113,8 +127,9 @@ def _head(head: bytes) -> _Part:
     pushed_back = _fields(part, fields)
     if pushed_back is not None:
         body.insert(0, pushed_back)
-    part.set_payload("".join(body))
-    return part
+    leftover = "".join(body)
+    part.set_payload(leftover)
+    return part, leftover
 
 
 def _fields(part: _Part, lines: list[str]) -> str | None:
@@ -130,7 +145,7 @@ def _fields(part: _Part, lines: list[str]) -> str | None:
             value.append(line)
             continue
         if name:
-            part.set_raw(*compat32.header_source_parse(value))
+            part.set_raw(*_source_parse(value))
             name, value = "", []
         if line.startswith("From "):
             if number == 0:
@@ -147,8 +162,14 @@ def _fields(part: _Part, lines: list[str]) -> str | None:
             continue
         name, value = line[:colon], [line]
     if name:
-        part.set_raw(*compat32.header_source_parse(value))
+        part.set_raw(*_source_parse(value))
     return None
+
+
+def _source_parse(lines: list[str]) -> tuple[str, str]:
+    """A field's name and value from its lines, as Compat32.header_source_parse gives them."""
+    name, value = lines[0].split(":", 1)
+    return name, (value.lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
 
 
 _NOT_BLANK = re.compile(rb"\S")
@@ -175,11 +196,10 @@ def _parse(
     """The message in data[low:high]; parts are read in place, never copied level by level."""
     budget.parts -= 1
     head, low = _split_head(data, low, high)
-    message = _head(head)
+    message, leftover = _head(head)
     if digest:
         message.set_default_type("message/rfc822")  # RFC 2046 5.1.5
-    leftover = message.get_payload()
-    if isinstance(leftover, str) and leftover:
+    if leftover:
         # A line that is no header ends the headers; it and what follows are the body.
         rest = data[low:high]
         data = leftover.encode("ascii", "surrogateescape") + (b"\n" + rest if rest else b"")
