@@ -43,6 +43,8 @@ _WRAP_MAX = 80
 _INITIALS = re.compile(r"(?:\w\.){2,}")
 _DAY = re.compile(r"\d{1,2}\.")
 _NEXT = re.compile(r"\S")
+_STOPS = re.compile(r"[.!?…]+(?=\s|$)")
+_DIGIT = re.compile(r"\d")
 
 
 def _ends_here(text: str, end: int) -> bool:
@@ -63,7 +65,7 @@ def _ends_here(text: str, end: int) -> bool:
 def _split_line(line: str) -> list[str]:
     out: list[str] = []
     start = 0
-    for m in re.finditer(r"[.!?…]+(?=\s|$)", line):
+    for m in _STOPS.finditer(line):
         if _ends_here(line, m.end()):
             piece = line[start : m.end()].strip()
             if piece:
@@ -107,7 +109,7 @@ def roles_of(sentence: str) -> frozenset[str]:
         found.add("requests")
     if "formula_starts" in lists:
         found.add("formulas")
-    if re.search(r"\d", sentence):
+    if _DIGIT.search(sentence):
         found.add("figures")
     if "questions" in found and not sentence.rstrip().endswith("?"):
         found.discard("questions")

@@ -21,6 +21,7 @@ _MAX_HEAD_WORDS = 9
 _CLAUSE_END = re.compile(r"(?:,\s|\s[–—-]\s|;|\?|!|\.(?:\s|$)|:\s|\()")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _PREFIX = re.compile(r"^\s*(?:(?P<p>[\w]{1,10})\s*(?:\[\d+\])?\s*:\s*)", re.UNICODE)
+_HEAD = re.compile(r"^(.+?)(?:\s[–—-]\s|:\s)")
 _DECORATION = re.compile(r"^[^\w\"'«“‘]+|[^\w)\"'»”’]+$")
 
 
@@ -95,7 +96,7 @@ def subject_of(sentence: str) -> str | None:
 @lru_cache(maxsize=4096)
 def head_of(text: str) -> str | None:
     """A short heading before " – " or ": " that opens a paragraph, when it is no sentence."""
-    m = re.match(r"^(.+?)(?:\s[–—-]\s|:\s)", text.strip())
+    m = _HEAD.match(text.strip())
     if m is None:
         return None
     head = m.group(1).strip()
