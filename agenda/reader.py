@@ -34,6 +34,7 @@ _FALLBACK_TITLE = 0.5
 _NOTHING_READ = 0.3
 # Sentences no rule covered, beyond which the reading goes to review.
 _MAX_UNCOVERED = 2
+_DIGIT = re.compile(r"\d")
 _CONTENT_ROLES = frozenset({"requests", "formulas", "news", "handovers", "ball_stays", "nothing"})
 
 
@@ -74,7 +75,7 @@ def _sdg_pattern() -> re.Pattern[str]:
 
 
 def _sdgs(text: str) -> tuple[int, ...]:
-    found = _sdg_pattern().findall(text) if re.search(r"\d", text) else []
+    found = _sdg_pattern().findall(text) if _DIGIT.search(text) else []
     return tuple(sorted({int(x) for x in found if 1 <= int(x) <= 17}))
 
 

@@ -34,6 +34,8 @@ ROLES = (
     "list_intros",
 )
 _ROLE_SET = frozenset(ROLES)
+# The lists a sentence's roles are read from: the roles', and two that stand for one of them.
+_READ = _ROLE_SET | {"subject_markers", "formula_starts"}
 # A wrapped line is long; a line this short that ends without punctuation ends its sentence.
 _WRAP = 60
 # Clients wrap at 72-78 characters; a longer line was written as one.
@@ -41,6 +43,8 @@ _WRAP_MAX = 80
 _INITIALS = re.compile(r"(?:\w\.){2,}")
 _DAY = re.compile(r"\d{1,2}\.")
 _NEXT = re.compile(r"\S")
+_STOPS = re.compile(r"[.!?…]+(?=\s|$)")
+_DIGIT = re.compile(r"\d")
 
 
 def _ends_here(text: str, end: int) -> bool:
@@ -61,7 +65,7 @@ def _ends_here(text: str, end: int) -> bool:
 def _split_line(line: str) -> list[str]:
     out: list[str] = []
     start = 0
-    for m in re.finditer(r"[.!?…]+(?=\s|$)", line):
+    for m in _STOPS.finditer(line):
         if _ends_here(line, m.end()):
             piece = line[start : m.end()].strip()
             if piece:
@@ -99,13 +103,13 @@ def split(text: str) -> list[str]:
 def roles_of(sentence: str) -> frozenset[str]:
     """Every role the vocabularies give this sentence."""
     lex = lexicon()
-    lists = lex.lists_in(sentence)
+    lists = lex.lists_in(sentence, _READ)
     found = set(lists & _ROLE_SET)
     if "subject_markers" in lists:
         found.add("requests")
     if "formula_starts" in lists:
         found.add("formulas")
-    if re.search(r"\d", sentence):
+    if _DIGIT.search(sentence):
         found.add("figures")
     if "questions" in found and not sentence.rstrip().endswith("?"):
         found.discard("questions")

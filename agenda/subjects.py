@@ -7,7 +7,7 @@ names the subject, the caller falls back to the subject line or the group's word
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from agenda.lexicon import lexicon, subject_pattern, words_of
 from agenda.sentences import roles_of
@@ -21,6 +21,7 @@ _MAX_HEAD_WORDS = 9
 _CLAUSE_END = re.compile(r"(?:,\s|\s[–—-]\s|;|\?|!|\.(?:\s|$)|:\s|\()")
 _EDGE = re.compile(r"^[\W_]+|[\W_]+$")
 _PREFIX = re.compile(r"^\s*(?:(?P<p>[\w]{1,10})\s*(?:\[\d+\])?\s*:\s*)", re.UNICODE)
+_HEAD = re.compile(r"^(.+?)(?:\s[–—-]\s|:\s)")
 _DECORATION = re.compile(r"^[^\w\"'«“‘]+|[^\w)\"'»”’]+$")
 
 
@@ -48,6 +49,19 @@ def _subject(raw: str) -> str | None:
     return text
 
 
+@cache
+def _markers() -> tuple[dict[str, list[tuple[int, str]]], ...]:
+    """The strong and the weak subject markers, each filed by first word with its place."""
+    lex = lexicon()
+    out: list[dict[str, list[tuple[int, str]]]] = []
+    for markers in (lex.subject_markers, lex.weak_markers):
+        filed: dict[str, list[tuple[int, str]]] = {}
+        for n, (first, marker) in enumerate(markers):
+            filed.setdefault(first, []).append((n, marker))
+        out.append(filed)
+    return tuple(out)
+
+
 @lru_cache(maxsize=4096)
 def subject_of(sentence: str) -> str | None:
     """The subject a request names: "et punkt om X", "tage X op", "... for the meeting: X"."""
@@ -62,14 +76,14 @@ def subject_of(sentence: str) -> str | None:
         found = _subject(after)
         if found:
             return found
-    lex = lexicon()
     words = words_of(sentence)
-    for markers in (lex.subject_markers, lex.weak_markers):
+    for markers in _markers():
         # The marker nearest the subject wins: in "fem minutter til at fortælle om X",
         # "fortælle om" names X where "minutter til" would name "at fortælle om X".
         candidates: list[tuple[int, str]] = []
-        for first, marker in markers:
-            m = subject_pattern(marker).search(sentence) if first in words else None
+        # Only markers whose first word stands in the sentence, in the list's order.
+        for _n, marker in sorted(e for w in words.intersection(markers) for e in markers[w]):
+            m = subject_pattern(marker).search(sentence)
             if m:
                 subject = _subject(m.group("subject"))
                 if subject:
@@ -82,7 +96,7 @@ def subject_of(sentence: str) -> str | None:
 @lru_cache(maxsize=4096)
 def head_of(text: str) -> str | None:
     """A short heading before " – " or ": " that opens a paragraph, when it is no sentence."""
-    m = re.match(r"^(.+?)(?:\s[–—-]\s|:\s)", text.strip())
+    m = _HEAD.match(text.strip())
     if m is None:
         return None
     head = m.group(1).strip()

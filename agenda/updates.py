@@ -19,6 +19,7 @@ from agenda.sentences import split
 
 __all__ = ["UpdateReading", "read_updates"]
 
+_DIGIT = re.compile(r"\d")
 _SKIP = frozenset({"promises", "auto_reply", "questions", "list_intros"})
 # Courtesy (and "nothing from us") is skipped unless news stands behind it
 # ("Hej alle 👋 Kort nyt om I-5: ...", "Ingen punkter, men status på I-5: 31 ledige ...").
@@ -40,7 +41,7 @@ class UpdateReading:
 def _news(note: SentenceNote, index: GroupIndex) -> bool:
     if note.roles & _NEWS:
         return True
-    return re.search(r"\d", index.without_codes(note.text)) is not None
+    return _DIGIT.search(index.without_codes(note.text)) is not None
 
 
 def _paragraphs(notes: list[SentenceNote]) -> list[list[SentenceNote]]:

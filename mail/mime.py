@@ -69,6 +69,19 @@ _RECIPIENT_FIELD = re.compile(
     r"^(?:final|original)-recipient\s*:\s*(?:[\w.-]+\s*;)?\s*<?([^\s<>;]+@[^\s<>;]+?)>?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# An address list in its everyday shapes ("Name <a@b.dk>", "\"Last, First\" <a@b.dk>", "a@b.dk",
+# separated by commas), read with regular expressions; any other shape (comments, groups,
+# routes, escapes, empty entries) goes to the email package's character-by-character reader,
+# which gives the same pairs for these shapes at a tenth of the speed.
+_ATOM = r"[^()<>@,:;.\"\[\]\\\s]++"
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+_NAME_WORD = r'"([^"\\\r]*)"|([^()<>@,:;"\[\]\\\s]++)'
+_ADDRESS = re.compile(
+    rf"[ \t\r\n]*(?:(?P<addr>{_ADDR_SPEC})|(?P<name>(?:(?:{_NAME_WORD})[ \t\r\n]*)*)"
+    rf"<(?P<route>{_ADDR_SPEC})>)[ \t\r\n]*(?:,|\Z)",
+    re.ASCII,
+)
+_NAME_WORDS = re.compile(_NAME_WORD, re.ASCII)
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 # No real header is this long; a longer one is read only this far.
@@ -245,8 +258,25 @@ def _codec(charset: str | None) -> str | None:
         return None
 
 
+def _addresses(value: str) -> list[tuple[str, str]]:
+    """(name, address) pairs of an address list, as email.utils.getaddresses gives them."""
+    pairs: list[tuple[str, str]] = []
+    position = 0
+    while position < len(value):
+        m = _ADDRESS.match(value, position)
+        if m is None:
+            return getaddresses([value])
+        if m.group("addr") is not None:
+            pairs.append(("", m.group("addr")))
+        else:
+            words = _NAME_WORDS.findall(m.group("name"))
+            pairs.append((" ".join(q or a for q, a in words), m.group("route")))
+        position = m.end()
+    return pairs
+
+
 def _sender(headers: _Headers) -> tuple[str, str]:
-    pairs = getaddresses([headers.raw("From")])
+    pairs = _addresses(headers.raw("From"))
     if not pairs:
         return "", ""
     name, address = pairs[0]
@@ -256,7 +286,7 @@ def _sender(headers: _Headers) -> tuple[str, str]:
 def _recipients(headers: _Headers) -> tuple[str, ...]:
     raw = [headers.raw(name) for name in ("To", "Cc", "Delivered-To", "X-Original-To")]
     seen: dict[str, None] = {}
-    for _name, address in getaddresses([value for value in raw if value]):
+    for _name, address in _addresses(", ".join(value for value in raw if value)):
         address = _clean(address).lower()
         if "@" in address:
             seen.setdefault(address, None)

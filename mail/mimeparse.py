@@ -2,17 +2,19 @@
 
 The email package's own parser looks at every line, and at every line it asks each enclosing
 multipart whether this is its boundary: ten megabytes of short lines took seconds, and the
-same lines under fifty nested multiparts took forty. Here each part's headers go to the email
-package's header parser, and bodies are cut at their boundaries with one regular-expression
-scan per level, so the rest of the code reads the same compat32 messages as before.
+same lines under fifty nested multiparts took forty. Here each part's header block is read by
+the rules of the email package's header parser (without its buffering, the larger cost of a
+short message), and bodies are cut at their boundaries with one regular-expression scan per
+level, so the rest of the code reads the same compat32 messages as before.
 """
 
 from __future__ import annotations
 
 import re
+from email import errors
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
+from email.policy import Policy, compat32
+from typing import Any
 
 __all__ = ["MAX_DEPTH", "MAX_HEADER_BLOCK", "MAX_PARTS", "parse_bytes"]
 
@@ -24,7 +26,152 @@ MAX_PARTS = 2_000
 # A header block is read this far; the longest real ones (many Received lines) are far shorter.
 MAX_HEADER_BLOCK = 128 * 1024
 
-_HEADERS = BytesHeaderParser(policy=compat32)
+
+class _Part(Message):
+    """A parsed part that finds each header field, and each field's parameters, once.
+
+    Reading a message asks one part for its Content-Type, its parameters and a dozen fields
+    many times; the email package walks every field, lower-casing its name, and parses the
+    parameters anew for each question. Here the fields are filed by name on the first
+    question, and filed again whenever the fields change.
+    """
+
+    def __init__(self, policy: Policy[Any] = compat32) -> None:
+        super().__init__(policy)
+        # Lower-case name -> its (name, raw value) pairs; the values as Message.get gives them
+        # (fetched through the policy) are made on first question, per name.
+        self._filed: dict[str, list[tuple[str, Any]]] = {}
+        self._fetched: dict[str, list[Any]] = {}
+        # The field list that was filed, and its length then: any change shows in one of them
+        # (fields are only ever appended, or the list is replaced), but for replace_header.
+        self._filed_from: tuple[list[Any] | None, int] = (None, -1)
+        self._params: dict[str, Any] = {}
+
+    def _fields(self) -> dict[str, list[tuple[str, Any]]]:
+        headers: list[tuple[str, Any]] = self._headers  # type: ignore[attr-defined]
+        if self._filed_from[0] is not headers or self._filed_from[1] != len(headers):
+            filed: dict[str, list[tuple[str, Any]]] = {}
+            for field in headers:
+                filed.setdefault(field[0].lower(), []).append(field)
+            self._filed, self._filed_from = filed, (headers, len(headers))
+            self._fetched, self._params = {}, {}
+        return self._filed
+
+    def _values(self, name: str) -> list[Any] | None:
+        key = name.lower()
+        fields = self._fields().get(key)
+        if fields is None:
+            return None
+        values = self._fetched.get(key)
+        if values is None:
+            fetch = self.policy.header_fetch_parse
+            values = self._fetched[key] = [fetch(k, v) for k, v in fields]
+        return values
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        """As Message.get, from the filed fields."""
+        found = self._values(name)
+        return found[0] if found else failobj
+
+    def get_all(self, name: str, failobj: Any = None) -> Any:
+        """As Message.get_all, from the filed fields."""
+        found = self._values(name)
+        return list(found) if found else failobj
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._fields()
+
+    def replace_header(self, _name: str, _value: str) -> None:
+        """As Message.replace_header; the fields are filed anew."""
+        super().replace_header(_name, _value)
+        self._filed_from = (None, -1)
+
+    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+        self._fields()  # files the fields anew (and forgets the parameters) after a change
+        key = header.lower()
+        if key not in self._params:
+            self._params[key] = _PARAMS(self, _MISSING, header)
+        found = self._params[key]
+        return failobj if found is _MISSING else list(found)
+
+
+_MISSING = object()
+# The email package's own parameter reading, which _Part keeps per field.
+_PARAMS = Message._get_params_preserve  # type: ignore[attr-defined]
+# The email package's feedparser, line by line: what starts a header line, what ends one.
+_HEADER_LINE = re.compile(r"(?:From |[\041-\071\073-\176]*:|[\t ])")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+_NEWLINE_AT_END = re.compile(r"(?:\r\n|\r|\n)\Z")
+
+
+def _head(head: bytes) -> tuple[_Part, str]:
+    """A part with the fields of a header block, as email.parser.BytesHeaderParser reads it.
+
+    The same rules, defects and leftover body as the feedparser's header reading (Python
+    3.11), without its line-by-line buffering machinery, which cost more than the rest of
+    reading a part.
+    """
+    part = _Part()
+    lines = _LINE.findall(head.decode("ascii", "surrogateescape"))
+    fields: list[str] = []
+    body: list[str] = []
+    for number, line in enumerate(lines):
+        if _HEADER_LINE.match(line) is None:
+            # An empty line ends the headers; any other line is the body's first.
+            if line[0] not in "\r\n":
+                compat32.handle_defect(part, errors.MissingHeaderBodySeparatorDefect())
+                body.append(line)
+            body.extend(lines[number + 1 :])
+            break
+        fields.append(line)
+    pushed_back = _fields(part, fields)
+    if pushed_back is not None:
+        body.insert(0, pushed_back)
+    leftover = "".join(body)
+    part.set_payload(leftover)
+    return part, leftover
+
+
+def _fields(part: _Part, lines: list[str]) -> str | None:
+    """Store the header lines' fields; a "From " line at the end is given back as body."""
+    name = ""
+    value: list[str] = []
+    last = len(lines) - 1
+    for number, line in enumerate(lines):
+        if line[0] in " \t":
+            if not name:
+                compat32.handle_defect(part, errors.FirstHeaderLineIsContinuationDefect(line))
+                continue
+            value.append(line)
+            continue
+        if name:
+            part.set_raw(*_source_parse(value))
+            name, value = "", []
+        if line.startswith("From "):
+            if number == 0:
+                end = _NEWLINE_AT_END.search(line)
+                part.set_unixfrom(line[: end.start()] if end else line)
+                continue
+            if number == last:
+                return line
+            part.defects.append(errors.MisplacedEnvelopeHeaderDefect(line))
+            continue
+        colon = line.find(":")
+        if colon == 0:
+            part.defects.append(errors.InvalidHeaderDefect("Missing header name."))
+            continue
+        name, value = line[:colon], [line]
+    if name:
+        part.set_raw(*_source_parse(value))
+    return None
+
+
+def _source_parse(lines: list[str]) -> tuple[str, str]:
+    """A field's name and value from its lines, as Compat32.header_source_parse gives them."""
+    name, value = lines[0].split(":", 1)
+    return name, (value.lstrip(" \t") + "".join(lines[1:])).rstrip("\r\n")
+
+
 _NOT_BLANK = re.compile(rb"\S")
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?=\r\n|\n|\r|\Z)")
 _LINE_END = re.compile(rb"\r?\n|\r")
@@ -49,11 +196,10 @@ def _parse(
     """The message in data[low:high]; parts are read in place, never copied level by level."""
     budget.parts -= 1
     head, low = _split_head(data, low, high)
-    message = _HEADERS.parsebytes(head)
+    message, leftover = _head(head)
     if digest:
         message.set_default_type("message/rfc822")  # RFC 2046 5.1.5
-    leftover = message.get_payload()
-    if isinstance(leftover, str) and leftover:
+    if leftover:
         # A line that is no header ends the headers; it and what follows are the body.
         rest = data[low:high]
         data = leftover.encode("ascii", "surrogateescape") + (b"\n" + rest if rest else b"")

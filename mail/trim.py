@@ -39,8 +39,8 @@ from mail.trim_patterns import (
     STRONG_CLOSING,
     UNDERSCORES,
     VERB_ANY,
-    VERB_END,
     WEAK_CLOSING,
+    ends_with_verb,
 )
 
 # A joined attribution longer than this is prose, not a header.
@@ -265,7 +265,7 @@ def _attribution_end(lines: list[str], i: int) -> int | None:
     if len(first) > _MAX_ATTRIBUTION or not (
         ATTRIBUTION_START.match(first)
         or ("@" in first and EMAIL.search(first))
-        or VERB_END.search(first[-_TAIL:])
+        or ends_with_verb(first[-_TAIL:])
     ):
         return None
     parts: list[str] = []
@@ -308,7 +308,7 @@ def _could_end(text: str) -> bool:
     last = text.rstrip(" -*_")[-1:]
     return (
         last in ":：>"
-        or VERB_END.search(text[-_TAIL:]) is not None
+        or ends_with_verb(text[-_TAIL:]) is not None
         or ISO_DATE_START.match(text) is not None
     )
 
@@ -319,7 +319,7 @@ def _is_attribution(block: str) -> bool:
         return False
     dated = DATEISH.search(text) is not None
     addressed = EMAIL.search(text) is not None
-    if VERB_END.search(text):
+    if ends_with_verb(text):
         if text[-1] in ":：" or block.rstrip().endswith("-"):
             if dated or addressed:
                 return True

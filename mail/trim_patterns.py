@@ -14,6 +14,27 @@ _VERBS = (
 )
 # "sent" ends a header only with its colon ("On ..., Roman <r@x> sent:"); prose also says "sent".
 VERB_END = re.compile(rf"(?:(?:{_VERBS})\s*[:：]?|\bsent\s*[:：])\s*-*\s*$", _I)
+# The plain (ASCII) characters a VERB_END match can end in before its blanks and dashes: the
+# verbs' last letters in either case, their closing brackets, the colon. Any other plain
+# character there rules the search out (most lines of a reply end in one).
+VERB_END_LAST = frozenset(
+    c
+    for c in map(chr, range(128))
+    if any(re.fullmatch(re.escape(v[-1]), c, _I) for v in [*_VERBS.split("|"), "sent:", "："])
+)
+
+
+def ends_with_verb(text: str) -> re.Match[str] | None:
+    """VERB_END.search(text), ruled out first by the text's last character where it can be."""
+    rest = text
+    while (shorter := rest.rstrip().rstrip("-")) != rest:
+        rest = shorter
+    last = rest[-1:]
+    if not last or (last.isascii() and last not in VERB_END_LAST):
+        return None
+    return VERB_END.search(text)
+
+
 VERB_ANY = re.compile(rf"(?:^|[\s\"'>)])(?:{_VERBS})(?:$|[\s:：])", _I)
 
 # The writer citing themselves ("I wrote:", "skrev vi:") is prose, never a quote header.

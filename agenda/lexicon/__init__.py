@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import accumulate, compress, count
 
 __all__ = [
     "FIELDS",
@@ -30,6 +32,7 @@ _GAP = "…"
 # "{}" in a subject marker: where the subject stands.
 _SLOT = "{}"
 _WORD = re.compile(r"\w+")
+_BETWEEN_WORDS = re.compile(r"(\W+)")
 
 
 def phrase_pattern(phrase: str, *, capture: bool = True) -> str:
@@ -60,12 +63,24 @@ def words_of(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=8192)
-def _tokens(text: str) -> tuple[tuple[str, int], ...]:
-    """The lower-case words of a text with where each starts."""
+def _tokens(text: str) -> tuple[list[str], list[int]]:
+    """The lower-case words of a text, and where each starts.
+
+    Cut at the runs between words and summed up in C: making a pair for every word in
+    Python cost more than reading the roles of the sentence.
+    """
     low = text.lower()
-    if len(low) == len(text):  # lower-casing kept every position (nearly always)
-        return tuple((m.group(0), m.start()) for m in _WORD.finditer(low))
-    return tuple((m.group(0).lower(), m.start()) for m in _WORD.finditer(text))
+    if len(low) != len(text):  # lower-casing moved positions (rare): word by word
+        found = [(m.group(0).lower(), m.start()) for m in _WORD.finditer(text)]
+        return [w for w, _ in found], [at for _, at in found]
+    parts = _BETWEEN_WORDS.split(low)  # word, gap, word, ..., word; the ends may be empty
+    words = parts[0::2]
+    starts = list(accumulate(map(len, parts), initial=0))[0::2]
+    if not words[-1]:
+        del words[-1], starts[-1]
+    if words and not words[0]:
+        del words[0], starts[0]
+    return words, starts
 
 
 def _lead(phrase: str) -> str:
@@ -133,39 +148,77 @@ class Lexicon:
         filed = self.index.get(role)
         if not filed:
             return None
-        tokens = _tokens(text)
+        words, starts = _tokens(text)
         if role in _ANCHORED:
-            tokens = tokens[:1]  # only the sentence's first word may open these
-        elif filed.keys().isdisjoint(words_of(text)):
+            places: Iterable[int] = range(min(1, len(words)))  # only the first word opens these
+        elif filed.keys().isdisjoint(words):
             return None
-        for word, start in tokens:
-            for phrase in filed.get(word, ()):
-                found = _compiled(phrase).match(text, start)
+        else:
+            places = compress(count(), map(filed.__contains__, words))
+        for n in places:
+            for phrase in filed.get(words[n], ()):
+                found = _compiled(phrase).match(text, starts[n])
                 if found is not None:
                     return found
         return None
 
-    def lists_in(self, text: str) -> frozenset[str]:
-        """Every list with a phrase in the text, in one pass over its words."""
-        found: set[str] = set()
-        tokens = _tokens(text)
-        starts = self.starts
-        for n, (word, start) in enumerate(tokens):
-            if word not in starts:
-                continue  # most words open no phrase at all
-            # Phrases are filed by their first word, or by their first two words.
-            pair = word + " " + tokens[n + 1][0] if n + 1 < len(tokens) else word
-            for key in (word, pair):
-                for role, phrase in self.combined.get(key, ()):
-                    if role in found or (n and role in _ANCHORED):
-                        continue
-                    if _compiled(phrase).match(text, start) is not None:
-                        found.add(role)
-        return frozenset(found)
+    def lists_in(self, text: str, lists: frozenset[str] | None = None) -> frozenset[str]:
+        """Every list (of `lists`, default all) with a phrase in the text, in one pass."""
+        return _scanner(lists).lists_in(text)
 
     def fallback_title(self, language: str) -> str:
         """The word a proposal is called when nothing names it, in the group's language."""
         return self.fallback_titles.get(language) or next(iter(self.fallback_titles.values()))
+
+
+class _Scanner:
+    """The phrases of some lists, found in a text in one pass over its words.
+
+    Phrases are filed by their first word, or their first two; a word that opens none of the
+    lists asked for is passed over, and the next word is looked at only after a word that
+    opens a two-word key.
+    """
+
+    def __init__(self, combined: dict[str, tuple[tuple[str, str], ...]]) -> None:
+        self.combined = combined
+        self.starts = frozenset(key.split(" ", 1)[0] for key in combined)
+        self.pairs = frozenset(key.split(" ", 1)[0] for key in combined if " " in key)
+        # Each key's (list, compiled phrase), compiled when the key is first met.
+        self.compiled: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+    def _entries(self, key: str) -> list[tuple[str, re.Pattern[str]]]:
+        entries = [(name, _compiled(phrase)) for name, phrase in self.combined.get(key, ())]
+        self.compiled[key] = entries
+        return entries
+
+    def lists_in(self, text: str) -> frozenset[str]:
+        found: set[str] = set()
+        words, starts = _tokens(text)
+        pairs, compiled = self.pairs, self.compiled
+        last = len(words) - 1
+        # Most words open no phrase at all; the others are picked out in C.
+        for n in compress(count(), map(self.starts.__contains__, words)):
+            word, start = words[n], starts[n]
+            keys = (word, word + " " + words[n + 1]) if n < last and word in pairs else (word,)
+            for key in keys:
+                entries = compiled.get(key)
+                if entries is None:
+                    entries = self._entries(key)
+                for name, pattern in entries:
+                    if name in found or (n and name in _ANCHORED):
+                        continue
+                    if pattern.match(text, start) is not None:
+                        found.add(name)
+        return frozenset(found)
+
+
+@cache
+def _scanner(lists: frozenset[str] | None) -> _Scanner:
+    combined = lexicon().combined
+    if lists is None:
+        return _Scanner(combined)
+    kept = {key: tuple(e for e in found if e[0] in lists) for key, found in combined.items()}
+    return _Scanner({key: found for key, found in kept.items() if found})
 
 
 def clear_caches() -> None:
