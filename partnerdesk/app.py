@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from agenda.errors import NotFoundError
-from agenda.groupfile import load_group
+from agenda.errors import GroupFileError, NotFoundError
+from agenda.groupfile import GroupSet
+from agenda.groupfile import load_groups as load_group_files
 from agenda.model import Group, Meeting
 from agenda.ports import ChatSender, MailSender, MailSource, Store
 from partnerdesk.render import Renderer
 from partnerdesk.settings import Settings
 
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 class Background(Protocol):
@@ -48,6 +52,8 @@ class App:
     chat_sender: ChatSender | None = None
     closers: list[Callable[[], object]] = field(default_factory=list)
     background: list[Background] = field(default_factory=list)
+    # Group files that could not be loaded; the other groups run, and this is said loudly.
+    broken: tuple[GroupFileError, ...] = ()
 
     def group(self, slug: str | None = None) -> Group:
         """The group with this slug, or the only group when none is named."""
@@ -71,15 +77,12 @@ class App:
         return found
 
 
-def load_groups(paths: list[Path]) -> dict[str, Group]:
-    """Load every group file; two files for one slug is an error."""
-    groups: dict[str, Group] = {}
-    for path in paths:
-        group = load_group(path)
-        if group.slug in groups:
-            raise NotFoundError("group_twice", source=str(path), group=group.slug)
-        groups[group.slug] = group
-    return groups
+def load_groups(paths: list[Path]) -> GroupSet:
+    """Load every group file and folder; a broken file is set aside and logged, not fatal."""
+    loaded = load_group_files(paths)
+    for problem in loaded.broken:
+        log.error("group file set aside, its group is not running: %s", problem)
+    return loaded
 
 
 async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
@@ -87,7 +90,8 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     from storage.engine import make_engine, private_dir, upgrade
     from storage.repository import SqlStore
 
-    groups = load_groups(settings.groups)
+    loaded = load_groups(settings.groups)
+    groups = loaded.groups
     url = settings.effective_database_url
     # Partners' mail, attachments and the database live here: the owner's alone (0700).
     private_dir(settings.data_dir)
@@ -108,6 +112,7 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
         renderer=Renderer(),
         groups=groups,
         clock=clock,
+        broken=loaded.broken,
     )
     app.closers.append(engine.dispose)
     if settings.telegram_token:

@@ -19,6 +19,9 @@ from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
 if TYPE_CHECKING:
     from partnerdesk.settings import Settings
 
+# The longest list `call review` and `call history` print unless told otherwise.
+LIST_LIMIT = 200
+
 # Only what a command needs is imported, when it runs: `--help` and `parse` start as fast as
 # Python itself instead of loading the database, the settings library and the templates.
 
@@ -42,8 +45,8 @@ def _parser(language: str) -> argparse.ArgumentParser:
             short, parents=[common] if leaf else [], help=h[key], description=h[key]
         )
 
-    def meeting(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--meeting", required=True, metavar="ID", help=h["meeting"])
+    def meeting(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+        parser.add_argument("--meeting", required=required, metavar="ID", help=h["meeting"])
 
     def actions(parent: argparse.ArgumentParser) -> Any:
         return parent.add_subparsers(
@@ -67,9 +70,15 @@ def _parser(language: str) -> argparse.ArgumentParser:
     calls = {}
     for name in ("call open", "call close", "call status", "call review", "call history"):
         calls[name] = command(name, call)
-        meeting(calls[name])
+        # call open --all may leave the meeting out: each group's next meeting is meant.
+        meeting(calls[name], required=name != "call open")
     calls["call open"].add_argument("--deadline", metavar=h["deadline_metavar"], help=h["deadline"])
+    calls["call open"].add_argument("--all", action="store_true", help=h["call_open_all"])
     calls["call history"].add_argument("--partner", metavar="SLUG", help=h["history_partner"])
+    for name in ("call review", "call history"):
+        calls[name].add_argument(
+            "--limit", type=int, default=LIST_LIMIT, metavar="N", help=h["list_limit"]
+        )
 
     answer = actions(command("answer", sub, leaf=False))
     for name in ("answer show", "answer assign", "answer dismiss", "answer reread"):
@@ -166,7 +175,9 @@ def language_of(argv: Sequence[str]) -> str:
     """The language to speak: the --group file's, else the configured group's, else Danish."""
     named = _option(argv, "--group")
     if named:
-        return _group_language(Path(named))
+        path = Path(named)
+        # A folder of group files speaks the language of its first file.
+        return _group_language(min(path.glob("*.toml"), default=path) if path.is_dir() else path)
     settings_file = _option(argv, "--settings")
     # Only settings can name a group here; without a file or the variable there is none, and
     # loading the settings library would cost more than all of `--help`.
@@ -174,13 +185,16 @@ def language_of(argv: Sequence[str]) -> str:
         return DEFAULT_LANGUAGE
     from pydantic import ValidationError
 
+    from agenda.groupfile import group_files
     from partnerdesk.settings import load_settings
 
     try:
         configured = load_settings(Path(settings_file) if settings_file else None).groups
-    except (ValidationError, OSError):
+        # A folder speaks the language of its first group file.
+        files = group_files(configured[:1])
+    except (ValidationError, OSError, PartnerdeskError):
         return DEFAULT_LANGUAGE
-    return _group_language(configured[0]) if configured else DEFAULT_LANGUAGE
+    return _group_language(files[0]) if files else DEFAULT_LANGUAGE
 
 
 Handler = Callable[[argparse.Namespace, "Settings"], Coroutine[Any, Any, int]]
