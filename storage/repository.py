@@ -8,9 +8,12 @@ from storage.groups import GroupsPart
 from storage.inbound import InboundPart
 from storage.outbox import OutboxPart
 from storage.privacy import PrivacyPart
+from storage.summaries import SummaryPart
 
 
-class SqlStore(GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart, PrivacyPart):
+class SqlStore(
+    GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart, PrivacyPart, SummaryPart
+):
     """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
 
 
