@@ -23,9 +23,17 @@ from storage.codec import answer_record
 from storage.tables import AnswerRow, OutboxRow
 
 
-def _length(key: str) -> ColumnElement[int]:
-    """The length of a list in the reading (0 when absent), on SQLite and PostgreSQL alike."""
-    return func.coalesce(func.json_array_length(AnswerRow.reading[key]), 0)
+def _length(key: str, dialect: str) -> ColumnElement[int]:
+    """The length of a list in the reading (0 when absent), on SQLite and PostgreSQL.
+
+    SQLite is given the path itself: the generic `reading[key]` would copy the list out as
+    new JSON text and parse it again, for every answer.
+    """
+    if dialect == "sqlite":
+        length = func.json_array_length(AnswerRow.reading, f"$.{key}")
+    else:
+        length = func.json_array_length(AnswerRow.reading[key])
+    return func.coalesce(length, 0)
 
 
 def _tally(
@@ -59,7 +67,8 @@ class SummaryPart(StoreBase):
         """The call's answers counted by partner, channel, status, kind and shape."""
         kind = AnswerRow.reading["kind"].as_string()
         nothing = func.coalesce(AnswerRow.reading["nothing_to_add"].as_boolean(), False)
-        proposals, updates = _length("proposals"), _length("updates")
+        dialect = self.engine.dialect.name
+        proposals, updates = _length("proposals", dialect), _length("updates", dialect)
         has_items = case((proposals + updates > 0, 1), else_=0)
         keys: list[Any] = [AnswerRow.partner, AnswerRow.channel, AnswerRow.status, kind, nothing]
         query = (
