@@ -2,12 +2,12 @@
 
     python bench/render.py [--proposals 300] [--repeat 3] [--pdf-out FILE]
 
-Ours: `compile_agenda` over N answers (one proposal each, with background, recommendation
-and description, from the corpus group's partners), then `Renderer.agenda_html` (in
-process), then `html_to_pdf` (WeasyPrint, tagged PDF/UA). The anchors: the same template
-rendered for an agenda with no proposals, and WeasyPrint turning a one-page HTML document
-into a PDF. Each figure is the least CPU time of --repeat runs, after one warm-up run
-(templates compiled, fonts found), as in a running service.
+Ours: `compile_agenda` over the corpus group's partners' answers with N proposals in all
+(title, background, recommendation, often a description; sized like the corpus's proposals),
+then `Renderer.agenda_html` (in process), then `html_to_pdf` (WeasyPrint, tagged PDF/UA).
+The anchors: the same template rendered for an agenda with no proposals, and WeasyPrint
+turning a one-page HTML document into a PDF. Each figure is the least CPU time of --repeat
+runs, after one warm-up run (templates compiled, fonts found), as in a running service.
 """
 
 from __future__ import annotations
@@ -84,13 +84,15 @@ def _answers(count: int) -> list[object]:
     start = datetime(2026, 11, 1, 9, tzinfo=UTC)
     lists: list[list[Proposal]] = [[] for _ in group.partners]
     for n in range(count):
-        background = " ".join(chance.choices(WORDS, k=40)).capitalize() + "."
+        # Sized like the corpus's proposals: 77 to 805 characters of text, about 400 on average.
+        background = " ".join(chance.choices(WORDS, k=chance.randint(6, 30))).capitalize() + "."
+        description = " ".join(chance.choices(WORDS, k=chance.randint(0, 30))).capitalize()
         lists[n % len(lists)].append(
             Proposal(
                 title=" ".join(chance.sample(WORDS, 4)).capitalize(),
                 background=background,
                 recommendation="Det indstilles, at koordinationsgruppen drøfter forslaget.",
-                description="\n\n".join(background for _ in range(2)),
+                description=f"{description}." if description else None,
                 sdgs=(4, 8),
             )
         )
