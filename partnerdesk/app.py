@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,8 +18,6 @@ from partnerdesk.render import Renderer
 from partnerdesk.settings import Settings
 
 Clock = Callable[[], datetime]
-
-log = logging.getLogger(__name__)
 
 
 class Background(Protocol):
@@ -78,11 +75,11 @@ class App:
 
 
 def load_groups(paths: list[Path]) -> GroupSet:
-    """Load every group file and folder; a broken file is set aside and logged, not fatal."""
-    loaded = load_group_files(paths)
-    for problem in loaded.broken:
-        log.error("group file set aside, its group is not running: %s", problem)
-    return loaded
+    """Load every group file and folder; a broken file is set aside, not fatal.
+
+    The caller says what was set aside (the command line on stderr, in the group's language).
+    """
+    return load_group_files(paths)
 
 
 async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
