@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from agenda.errors import PartnerdeskError
-from agenda.schedule import is_past_deadline
+from agenda.schedule import due_reminders, is_past_deadline
 from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.usecases.calls import send_due_reminders
@@ -72,16 +72,19 @@ async def tick(app: App) -> TickReport:
         ingested.failed,
     )
     now = app.clock()
-    for group in app.groups.values():
-        for call in await app.store.calls(group.slug):
-            meeting = group.meeting(call.meeting)
-            if meeting is None or call.state is not CallState.OPEN:
-                continue
-            if is_past_deadline(as_called(meeting, call), now):
-                await close_and_draft(app, group, meeting, actor="scheduler")
-                report.closed.append(f"{group.slug}/{meeting.id}")
-            else:
-                report.reminders += await send_due_reminders(app, group, meeting)
+    # One query for every group's calls: a deployment of a hundred groups makes this pass
+    # many times while a backlog of mail goes out.
+    for call in await app.store.calls():
+        group = app.groups.get(call.group)
+        meeting = group.meeting(call.meeting) if group is not None else None
+        if group is None or meeting is None or call.state is not CallState.OPEN:
+            continue
+        called = as_called(meeting, call)
+        if is_past_deadline(called, now):
+            await close_and_draft(app, group, meeting, actor="scheduler")
+            report.closed.append(f"{group.slug}/{meeting.id}")
+        elif due_reminders(called, app.settings.reminder_days, now):
+            report.reminders += await send_due_reminders(app, group, meeting)
     # Raw messages past the retention period go for good (GDPR), whatever else is due.
     report.purged = await purge_expired(app)
     delivered = await deliver_outbox(app)
