@@ -101,6 +101,9 @@ def _deadline(group: Group, value: str | None) -> datetime | None:
     return moment
 
 
+deadline_in = _deadline
+
+
 def _moment(group: Group, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(group.timezone)).strftime("%Y-%m-%d %H:%M")
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from zoneinfo import ZoneInfo
 
-from partnerdesk.commands import app_for
+from partnerdesk.commands import app_for, deadline_in
 from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
 from partnerdesk.texts import error_sentence, pick, say
@@ -34,7 +34,11 @@ async def call_open_all(args: argparse.Namespace, settings: Settings) -> int:
     """Open every group's call, deliver what was queued, print a line per group and a total."""
     async with app_for(settings) as app:
         language = next(iter(app.groups.values())).language.value
-        outcome = await open_every_call(app, args.meeting)
+        given = getattr(args, "deadline", None)
+        # --deadline is read in each group's own time zone.
+        deadlines = {slug: deadline_in(g, given) for slug, g in app.groups.items()}
+        known = {slug: moment for slug, moment in deadlines.items() if moment is not None}
+        outcome = await open_every_call(app, args.meeting, deadlines=known)
         report = await until_idle(app)
         broken = bool(app.broken)
     for done in outcome:

@@ -159,6 +159,21 @@ def test_the_command_line_refuses_two_files_for_one_group_in_one_sentence(
     assert err.count("\n") == 1 and "zz-copy.toml" in err and "g000.toml" in err
 
 
+def test_call_open_all_opens_each_groups_next_meeting_with_a_deadline_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = write_groups(tmp_path / "groups", 2, partners=2)
+    _env(monkeypatch, folder, tmp_path / "var")
+    deadline = (datetime.now(UTC) + timedelta(days=25)).strftime("%Y-%m-%d 10:00")
+    assert main(["call", "open", "--all", "--deadline", deadline]) == 0
+    out = capsys.readouterr().out
+    assert "g000: Indkaldelsen til mødet m-1 er åben" in out
+    assert "for 2 af 2 grupper" in out and "8 e-mails i kø, 8 afsendt" in out
+    assert main(["call", "open", "--all"]) == 0
+    again = capsys.readouterr().out
+    assert again.count(f"er allerede åben; fristen er {deadline}") == 2
+
+
 def test_call_open_needs_a_meeting_or_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

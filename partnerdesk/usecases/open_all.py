@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,9 +29,15 @@ def next_meeting(group: Group, now: datetime) -> Meeting | None:
 
 
 async def open_every_call(
-    app: App, meeting_id: str | None = None, *, actor: str = "cli"
+    app: App,
+    meeting_id: str | None = None,
+    *,
+    deadlines: Mapping[str, datetime] | None = None,
+    actor: str = "cli",
 ) -> list[GroupOpening]:
     """Open the named meeting's call (or the next meeting's) in every group.
+
+    deadlines gives a group (by slug) a deadline of its own instead of its group file's.
 
     One group's problem (no such meeting, a deadline passed) is that group's line in the
     outcome, not the end of the others: a secretariat running a hundred groups wants the
@@ -45,7 +52,8 @@ async def open_every_call(
                 meeting = next_meeting(group, app.clock())
             if meeting is None:
                 raise NotFoundError("no_next_meeting", group=group.slug)
-            opened = await open_call(app, group, meeting, actor=actor)
+            deadline = (deadlines or {}).get(group.slug)
+            opened = await open_call(app, group, meeting, deadline=deadline, actor=actor)
         except PartnerdeskError as problem:
             outcome.append(GroupOpening(group, problem=problem))
             continue
