@@ -104,6 +104,9 @@ class Store(Protocol):
     ) -> list[Answer]:
         """The call's answers of the same partner, or of the same sender since a moment."""
 
+    async def inbound_messages(self, ids: Sequence[int]) -> dict[int, InboundMessage]:
+        """The stored messages with these ids (those still kept), in one query."""
+
     async def answer(self, answer_id: int) -> Answer | None:
         """One answer by its number."""
 

@@ -16,11 +16,11 @@ from sqlalchemy import Integer, and_, case, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from agenda.reading import Channel, MessageKind
-from agenda.records import Answer, AnswerStatus, OutboxStatus
+from agenda.records import Answer, AnswerStatus, InboundMessage, OutboxStatus
 from agenda.tallies import AnswerPage, AnswerTally, Reminded
 from storage.base import StoreBase
-from storage.codec import answer_record
-from storage.tables import AnswerRow, OutboxRow
+from storage.codec import answer_record, inbound_record
+from storage.tables import AnswerRow, InboundRow, OutboxRow
 
 
 def _length(key: str, dialect: str) -> ColumnElement[int]:
@@ -180,3 +180,11 @@ class SummaryPart(StoreBase):
         query = query.order_by(AnswerRow.received_at, AnswerRow.id)
         async with self._sessions() as session:
             return [answer_record(row) for row in await session.scalars(query)]
+
+    async def inbound_messages(self, ids: Sequence[int]) -> dict[int, InboundMessage]:
+        """The stored messages with these ids (those still kept), in one query."""
+        if not ids:
+            return {}
+        query = select(InboundRow).where(InboundRow.id.in_(list(ids)))
+        async with self._sessions() as session:
+            return {row.id: inbound_record(row) for row in await session.scalars(query)}

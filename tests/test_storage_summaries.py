@@ -132,6 +132,11 @@ async def test_related_answers_leave_out_the_messages_own_earlier_answer(
         excluding=first[0],
     )
     assert [a.inbound_id for a in related] == [first[1]]
+    ids = [i for i in first if i is not None]
+    kept = await store.inbound_messages([*ids, 10_000])
+    assert sorted(kept) == sorted(ids)
+    assert kept[ids[1]].raw.endswith(b"Hej 1\r\n")
+    assert await store.inbound_messages([]) == {}
 
 
 def _inbound(key: str, n: int) -> InboundMessage:

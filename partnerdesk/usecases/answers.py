@@ -94,11 +94,12 @@ async def review_page(
     page = await app.store.answer_page(
         group.slug, meeting.id, statuses=TO_REVIEW, unrouted=True, limit=limit
     )
+    messages = await app.store.inbound_messages(
+        [a.inbound_id for a in page.answers if a.inbound_id is not None]
+    )
     views: list[AnswerView] = []
     for answer in page.answers:
-        message = None
-        if answer.inbound_id is not None:
-            message = await app.store.inbound_message(answer.inbound_id)
+        message = messages.get(answer.inbound_id) if answer.inbound_id is not None else None
         subject = subject_of(message) if message else ""
         owner = await _token_owner(app, group, answer, message)
         views.append(AnswerView(answer, subject, (), token_owner=owner))
