@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from agenda.agenda import (
     Agenda,
@@ -124,24 +124,31 @@ def _normal(title: str) -> str:
 
 def _merge(answers: Sequence[Answer]) -> list[_Bucket]:
     buckets: list[_Bucket] = []
+    # Each bucket's title, normalised once; rapidfuzz compares a new title with all of them
+    # at once, so a draft of hundreds of proposals is not hundreds of thousands of calls.
+    titles: list[str] = []
     for answer in answers:
         for proposal in answer.reading.proposals:
             title = _normal(proposal.title)
-            target = next(
-                (
-                    b
-                    for b in buckets
-                    if fuzz.token_set_ratio(title, _normal(b.title())) >= MERGE_THRESHOLD
-                ),
-                None,
+            alike = process.extract(
+                title,
+                titles,
+                scorer=fuzz.token_set_ratio,
+                score_cutoff=MERGE_THRESHOLD,
+                limit=None,
             )
-            if target is None:
+            if not alike:
                 buckets.append(_Bucket([(answer, proposal)]))
+                titles.append(title)
                 continue
+            # The first bucket alike, in the order they arrived.
+            index = min(found for _, _, found in alike)
+            target = buckets[index]
             # A partner repeating its own proposal corrects it: the newer words replace the older.
             target.proposals = [
                 (a, p) for a, p in target.proposals if a.partner != answer.partner
             ] + [(answer, proposal)]
+            titles[index] = _normal(target.title())
     return buckets
 
 

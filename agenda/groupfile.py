@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -251,3 +253,57 @@ def _check_chairs(r: _Reader, group: Group) -> None:
         raise r.fail("[[partners]]", "group_no_chair")
     if group.approvals_required == 2 and Role.VICE_CHAIR not in roles:
         raise r.fail("[group]", "group_no_vice_chair")
+
+
+@dataclass(frozen=True)
+class GroupSet:
+    """The groups that loaded, and the error of every file that did not."""
+
+    groups: dict[str, Group]
+    broken: tuple[GroupFileError, ...] = ()
+
+
+def group_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The group files named: a folder stands for every `*.toml` in it, sorted by name.
+
+    One deployment serves every committee of a municipality; a folder of group files is
+    easier to keep than a list of a hundred names.
+    """
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(p for p in path.glob("*.toml") if p.is_file())
+        if not found:
+            raise GroupFileError("group_folder_empty", source=str(path))
+        files.extend(found)
+    return files
+
+
+def load_groups(paths: Iterable[str | Path]) -> GroupSet:
+    """Load every group file (folders too); the broken ones are set aside, not fatal.
+
+    A secretariat with a hundred groups would rather have ninety-nine run and be told clearly
+    about the hundredth than have none run; the caller says what was set aside. When no file
+    loads at all there is nothing to run, so the first error is raised. Two files for one
+    slug is always an error: which of them is meant cannot be guessed.
+    """
+    groups: dict[str, Group] = {}
+    sources: dict[str, Path] = {}
+    broken: list[GroupFileError] = []
+    for path in group_files(paths):
+        try:
+            group = load_group(path)
+        except GroupFileError as exc:
+            broken.append(exc)
+            continue
+        if group.slug in groups:
+            raise GroupFileError(
+                "group_twice", source=str(path), group=group.slug, first=str(sources[group.slug])
+            )
+        groups[group.slug] = group
+        sources[group.slug] = path
+    if broken and not groups:
+        raise broken[0]
+    return GroupSet(groups, tuple(broken))

@@ -27,6 +27,7 @@ from agenda.records import (
     OutgoingMail,
     ReplyToken,
 )
+from agenda.tallies import AnswerPage, AnswerTally, Reminded
 
 
 class Store(Protocol):
@@ -80,6 +81,42 @@ class Store(Protocol):
 
     async def answers(self, group: str, meeting: str | None = None) -> list[Answer]:
         """The answers of a group (to one meeting), oldest first."""
+
+    async def answer_tally(self, group: str, meeting: str) -> list[AnswerTally]:
+        """The call's answers counted by partner, channel, status, kind and shape."""
+
+    async def reminders_sent(self, group: str, meeting: str) -> list[Reminded]:
+        """Every reminder queued for the call: recipient and when, oldest first."""
+
+    async def outbox_counts(self, group: str, meeting: str) -> dict[OutboxStatus, int]:
+        """How many of the call's messages are in each outbox status."""
+
+    async def answer_page(
+        self,
+        group: str,
+        meeting: str,
+        *,
+        statuses: Sequence[AnswerStatus] | None = None,
+        partner: str | None = None,
+        unrouted: bool = False,
+        limit: int | None = None,
+    ) -> AnswerPage:
+        """The call's answers (unrouted: and the group's tied to no call), at most limit."""
+
+    async def related_answers(
+        self,
+        group: str,
+        meeting: str,
+        *,
+        partner: str | None,
+        sender: str,
+        since: datetime,
+        excluding: int | None,
+    ) -> list[Answer]:
+        """The call's answers of the same partner, or of the same sender since a moment."""
+
+    async def inbound_messages(self, ids: Sequence[int]) -> dict[int, InboundMessage]:
+        """The stored messages with these ids (those still kept), in one query."""
 
     async def answer(self, answer_id: int) -> Answer | None:
         """One answer by its number."""

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from agenda.errors import NotFoundError
-from agenda.groupfile import load_group
+from agenda.errors import GroupFileError, NotFoundError
+from agenda.groupfile import GroupSet
+from agenda.groupfile import load_groups as load_group_files
 from agenda.model import Group, Language, Meeting
 from agenda.ports import ChatSender, Leases, MailSender, MailSource, Store
 from partnerdesk.render import Renderer
@@ -57,6 +58,8 @@ class App:
     background: list[Background] = field(default_factory=list)
     # What one of several processes sharing the database does alone (mailbox, deadlines, bot).
     leases: Leases = field(default_factory=_process_leases)
+    # Group files that could not be loaded; the other groups run, and this is said loudly.
+    broken: tuple[GroupFileError, ...] = ()
 
     def group(self, slug: str | None = None) -> Group:
         """The group with this slug, or the only group when none is named."""
@@ -80,15 +83,12 @@ class App:
         return found
 
 
-def load_groups(paths: list[Path]) -> dict[str, Group]:
-    """Load every group file; two files for one slug is an error."""
-    groups: dict[str, Group] = {}
-    for path in paths:
-        group = load_group(path)
-        if group.slug in groups:
-            raise NotFoundError("group_twice", source=str(path), group=group.slug)
-        groups[group.slug] = group
-    return groups
+def load_groups(paths: list[Path]) -> GroupSet:
+    """Load every group file and folder; a broken file is set aside, not fatal.
+
+    The caller says what was set aside (the command line on stderr, in the group's language).
+    """
+    return load_group_files(paths)
 
 
 async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
@@ -97,7 +97,8 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
     from storage.leases import leases_for
     from storage.repository import SqlStore
 
-    groups = load_groups(settings.groups)
+    loaded = load_groups(settings.groups)
+    groups = loaded.groups
     url = settings.effective_database_url
     # Partners' mail, attachments and the database live here: the owner's alone (0700).
     private_dir(settings.data_dir)
@@ -118,6 +119,7 @@ async def build_app(settings: Settings, *, clock: Clock = utc_now) -> App:
         renderer=Renderer(),
         groups=groups,
         clock=clock,
+        broken=loaded.broken,
     )
     leases = leases_for(engine)
     app.leases = leases

@@ -19,12 +19,29 @@ from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, say_error, table
 if TYPE_CHECKING:
     from partnerdesk.settings import Settings
 
+# The first word of every command.
+COMMANDS = frozenset(
+    {"demo", "run", "parse", "call", "answer", "agenda", "invite", "contact", "initiatives", "db"}
+)
+
+# The longest list `call review` and `call history` print unless told otherwise.
+LIST_LIMIT = 200
+
 # Only what a command needs is imported, when it runs: `--help` and `parse` start as fast as
 # Python itself instead of loading the database, the settings library and the templates.
 
 
-def _parser(language: str) -> argparse.ArgumentParser:
+def _parser(language: str, only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with only, just that command's part (the others cost time).
+
+    A known command's own help and errors are the same either way; a word that is no command
+    gets the whole parser, so the list of commands is complete where it is shown.
+    """
     h = table(language, "help")
+
+    def wanted(name: str) -> bool:
+        return only is None or only == name
+
     make = parser_class(language)
     common = make(add_help=False)
     file = h["file_metavar"]
@@ -42,95 +59,119 @@ def _parser(language: str) -> argparse.ArgumentParser:
             short, parents=[common] if leaf else [], help=h[key], description=h[key]
         )
 
-    def meeting(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--meeting", required=True, metavar="ID", help=h["meeting"])
+    def meeting(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+        parser.add_argument("--meeting", required=required, metavar="ID", help=h["meeting"])
 
     def actions(parent: argparse.ArgumentParser) -> Any:
         return parent.add_subparsers(
             dest="action", required=True, metavar=h["action"], parser_class=make
         )
 
-    demo = command("demo", sub)
-    demo.add_argument(
-        "--dir", type=Path, default=Path("var/demo"), metavar=h["dir_metavar"], help=h["demo_dir"]
-    )
-    run = command("run", sub)
-    run.add_argument("--once", action="store_true", help=h["run_once"])
-    parse = command("parse", sub)
-    parse.add_argument(
-        "--channel", choices=["email", "telegram"], default="email", help=h["parse_channel"]
-    )
-    parse.add_argument("--sender", help=h["parse_sender"])
-    parse.add_argument("message", type=Path, help=h["parse_message"])
+    if wanted("demo"):
+        demo = command("demo", sub)
+        demo.add_argument(
+            "--dir",
+            type=Path,
+            default=Path("var/demo"),
+            metavar=h["dir_metavar"],
+            help=h["demo_dir"],
+        )
+    if wanted("run"):
+        run = command("run", sub)
+        run.add_argument("--once", action="store_true", help=h["run_once"])
+    if wanted("parse"):
+        parse = command("parse", sub)
+        parse.add_argument(
+            "--channel", choices=["email", "telegram"], default="email", help=h["parse_channel"]
+        )
+        parse.add_argument("--sender", help=h["parse_sender"])
+        parse.add_argument("message", type=Path, help=h["parse_message"])
 
-    call = actions(command("call", sub, leaf=False))
-    calls = {}
-    for name in ("call open", "call close", "call status", "call review", "call history"):
-        calls[name] = command(name, call)
-        meeting(calls[name])
-    calls["call open"].add_argument("--deadline", metavar=h["deadline_metavar"], help=h["deadline"])
-    calls["call history"].add_argument("--partner", metavar="SLUG", help=h["history_partner"])
+    if wanted("call"):
+        call = actions(command("call", sub, leaf=False))
+        calls = {}
+        for name in ("call open", "call close", "call status", "call review", "call history"):
+            calls[name] = command(name, call)
+            # call open --all may leave the meeting out: each group's next meeting is meant.
+            meeting(calls[name], required=name != "call open")
+        calls["call open"].add_argument(
+            "--deadline", metavar=h["deadline_metavar"], help=h["deadline"]
+        )
+        calls["call open"].add_argument("--all", action="store_true", help=h["call_open_all"])
+        calls["call history"].add_argument("--partner", metavar="SLUG", help=h["history_partner"])
+        for name in ("call review", "call history"):
+            calls[name].add_argument(
+                "--limit", type=int, default=LIST_LIMIT, metavar="N", help=h["list_limit"]
+            )
 
-    answer = actions(command("answer", sub, leaf=False))
-    for name in ("answer show", "answer assign", "answer dismiss", "answer reread"):
-        one = command(name, answer)
-        one.add_argument("answer", type=int, metavar="N", help=h["answer_number"])
-        one.add_argument(
+    if wanted("answer"):
+        answer = actions(command("answer", sub, leaf=False))
+        for name in ("answer show", "answer assign", "answer dismiss", "answer reread"):
+            one = command(name, answer)
+            one.add_argument("answer", type=int, metavar="N", help=h["answer_number"])
+            one.add_argument(
+                "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
+            )
+            if name == "answer assign":
+                one.add_argument(
+                    "--partner", required=True, metavar="SLUG", help=h["assign_partner"]
+                )
+
+    if wanted("agenda"):
+        agenda = actions(command("agenda", sub, leaf=False))
+        draft = command("agenda draft", agenda)
+        meeting(draft)
+        draft.add_argument(
+            "--format", choices=["text", "html", "json"], default="text", help=h["draft_format"]
+        )
+        draft.add_argument("--out", type=Path, metavar=file, help=h["draft_out"])
+        approve = command("agenda approve", agenda)
+        meeting(approve)
+        approve.add_argument(
+            "--as", dest="as_email", required=True, metavar="EMAIL", help=h["approve_as"]
+        )
+        meeting(command("agenda publish", agenda))
+        show = command("agenda show", agenda)
+        meeting(show)
+        show.add_argument("number", metavar="N", help=h["show_number"])
+        edit = command("agenda edit", agenda)
+        meeting(edit)
+        edit.add_argument(
             "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
         )
-        if name == "answer assign":
-            one.add_argument("--partner", required=True, metavar="SLUG", help=h["assign_partner"])
+        # Its own dest: "action" is taken by the agenda's subcommand (edit, late, ...).
+        edit.add_argument("edit_action", metavar=h["edit_metavar"], help=h["edit_action"])
+        edit.add_argument("args", nargs="+", metavar=h["args_metavar"], help=h["edit_args"])
+        late = command("agenda late", agenda)
+        meeting(late)
+        late.add_argument("--as", dest="as_email", metavar="EMAIL", help=h["late_as"])
+        late.add_argument("decision", metavar=h["edit_metavar"], help=h["late_decision"])
+        late.add_argument("answer", nargs="?", metavar="N", help=h["late_answer"])
 
-    agenda = actions(command("agenda", sub, leaf=False))
-    draft = command("agenda draft", agenda)
-    meeting(draft)
-    draft.add_argument(
-        "--format", choices=["text", "html", "json"], default="text", help=h["draft_format"]
-    )
-    draft.add_argument("--out", type=Path, metavar=file, help=h["draft_out"])
-    approve = command("agenda approve", agenda)
-    meeting(approve)
-    approve.add_argument(
-        "--as", dest="as_email", required=True, metavar="EMAIL", help=h["approve_as"]
-    )
-    meeting(command("agenda publish", agenda))
-    show = command("agenda show", agenda)
-    meeting(show)
-    show.add_argument("number", metavar="N", help=h["show_number"])
-    edit = command("agenda edit", agenda)
-    meeting(edit)
-    edit.add_argument(
-        "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
-    )
-    # Its own dest: "action" is taken by the agenda's subcommand (edit, late, ...).
-    edit.add_argument("edit_action", metavar=h["edit_metavar"], help=h["edit_action"])
-    edit.add_argument("args", nargs="+", metavar=h["args_metavar"], help=h["edit_args"])
-    late = command("agenda late", agenda)
-    meeting(late)
-    late.add_argument("--as", dest="as_email", metavar="EMAIL", help=h["late_as"])
-    late.add_argument("decision", metavar=h["edit_metavar"], help=h["late_decision"])
-    late.add_argument("answer", nargs="?", metavar="N", help=h["late_answer"])
+    if wanted("invite"):
+        invite = command("invite", sub)
+        whom = invite.add_mutually_exclusive_group()
+        whom.add_argument("--contact", metavar="EMAIL", help=h["invite_contact"])
+        whom.add_argument("--all", action="store_true", help=h["invite_all"])
+        invite.add_argument("--mail", action="store_true", help=h["invite_mail"])
 
-    invite = command("invite", sub)
-    whom = invite.add_mutually_exclusive_group()
-    whom.add_argument("--contact", metavar="EMAIL", help=h["invite_contact"])
-    whom.add_argument("--all", action="store_true", help=h["invite_all"])
-    invite.add_argument("--mail", action="store_true", help=h["invite_mail"])
+    if wanted("contact"):
+        contact = actions(command("contact", sub, leaf=False))
+        export = command("contact export", contact)
+        export.add_argument("email", metavar="EMAIL", help=h["contact_email"])
+        export.add_argument("--out", type=Path, metavar=h["dir_metavar"], help=h["contact_out"])
+        erase = command("contact erase", contact)
+        erase.add_argument("email", metavar="EMAIL", help=h["contact_email"])
+        erase.add_argument(
+            "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
+        )
 
-    contact = actions(command("contact", sub, leaf=False))
-    export = command("contact export", contact)
-    export.add_argument("email", metavar="EMAIL", help=h["contact_email"])
-    export.add_argument("--out", type=Path, metavar=h["dir_metavar"], help=h["contact_out"])
-    erase = command("contact erase", contact)
-    erase.add_argument("email", metavar="EMAIL", help=h["contact_email"])
-    erase.add_argument(
-        "--as", dest="as_email", default="secretariat", metavar="EMAIL", help=h["edit_as"]
-    )
-
-    initiatives = actions(command("initiatives", sub, leaf=False))
-    command("initiatives report", initiatives)
-    db = actions(command("db", sub, leaf=False))
-    command("db upgrade", db)
+    if wanted("initiatives"):
+        initiatives = actions(command("initiatives", sub, leaf=False))
+        command("initiatives report", initiatives)
+    if wanted("db"):
+        db = actions(command("db", sub, leaf=False))
+        command("db upgrade", db)
     return p
 
 
@@ -166,7 +207,9 @@ def language_of(argv: Sequence[str]) -> str:
     """The language to speak: the --group file's, else the configured group's, else Danish."""
     named = _option(argv, "--group")
     if named:
-        return _group_language(Path(named))
+        path = Path(named)
+        # A folder of group files speaks the language of its first file.
+        return _group_language(min(path.glob("*.toml"), default=path) if path.is_dir() else path)
     settings_file = _option(argv, "--settings")
     # Only settings can name a group here; without a file or the variable there is none, and
     # loading the settings library would cost more than all of `--help`.
@@ -174,13 +217,16 @@ def language_of(argv: Sequence[str]) -> str:
         return DEFAULT_LANGUAGE
     from pydantic import ValidationError
 
+    from agenda.groupfile import group_files
     from partnerdesk.settings import load_settings
 
     try:
         configured = load_settings(Path(settings_file) if settings_file else None).groups
-    except (ValidationError, OSError):
+        # A folder speaks the language of its first group file.
+        files = group_files(configured[:1])
+    except (ValidationError, OSError, PartnerdeskError):
         return DEFAULT_LANGUAGE
-    return _group_language(configured[0]) if configured else DEFAULT_LANGUAGE
+    return _group_language(files[0]) if files else DEFAULT_LANGUAGE
 
 
 Handler = Callable[[argparse.Namespace, "Settings"], Coroutine[Any, Any, int]]
@@ -265,8 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: one clear sentence and a non-zero exit on bad input, never a traceback."""
     words = list(sys.argv[1:] if argv is None else argv)
     language = language_of(words)
+    first = words[0] if words else None
     try:
-        args = _parser(language).parse_args(words)
+        args = _parser(language, first if first in COMMANDS else None).parse_args(words)
     except UsageProblem as problem:
         return _fail(problem.sentence)
     except SystemExit as done:

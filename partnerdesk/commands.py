@@ -9,16 +9,17 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from agenda.errors import NotFoundError, UsageError
-from agenda.groupfile import load_group
+from agenda.groupfile import group_files, load_group
 from agenda.model import Group, Meeting
 from agenda.records import OutboxStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
-from partnerdesk.texts import DEFAULT_LANGUAGE, pick, say, words
+from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, pick, say, words
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
 from partnerdesk.usecases.tick import TickReport
@@ -33,16 +34,29 @@ def _require_groups(settings: Settings) -> None:
 async def _app(settings: Settings) -> AsyncIterator[App]:
     _require_groups(settings)
     app = await build_app(settings)
+    say_broken(app)
     try:
         yield app
     finally:
         await close_app(app)
 
 
+def say_broken(app: App) -> None:
+    """Every group file that was set aside, one sentence each on stderr; the rest run."""
+    if not app.broken:
+        return
+    language = next(iter(app.groups.values())).language.value
+    for problem in app.broken:
+        sentence = error_sentence(language, problem)
+        line = say(language, "group_skipped", sentence=sentence, running=len(app.groups))
+        print(f"partnerdesk: {line}", file=sys.stderr)
+
+
 def _one_group(app: App, args: argparse.Namespace) -> Group:
     # With several groups configured, --group names the file; take the group it defines.
-    if args.group and len(args.group) == 1 and len(app.groups) > 1:
-        return app.group(load_group(args.group[0]).slug)
+    named = list(args.group or [])
+    if len(named) == 1 and len(app.groups) > 1 and not Path(named[0]).is_dir():
+        return app.group(load_group(named[0]).slug)
     return app.group()
 
 
@@ -59,7 +73,7 @@ meeting_of = _meeting
 
 def _language(args: argparse.Namespace, settings: Settings) -> str:
     """The language of the named or configured group, for commands that load no group."""
-    paths = list(args.group or settings.groups)
+    paths = group_files(args.group or settings.groups)
     return load_group(paths[0]).language.value if paths else DEFAULT_LANGUAGE
 
 
@@ -87,6 +101,9 @@ def _deadline(group: Group, value: str | None) -> datetime | None:
     return moment
 
 
+deadline_in = _deadline
+
+
 def _moment(group: Group, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(group.timezone)).strftime("%Y-%m-%d %H:%M")
 
@@ -103,7 +120,13 @@ def _undelivered(group: Group, queued: int, report: TickReport) -> bool:
 
 
 async def call_open(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk call open: send the call to every contact."""
+    """partnerdesk call open: send the call to every contact (of every group with --all)."""
+    if getattr(args, "all", False):
+        from partnerdesk.open_all_command import call_open_all
+
+        return await call_open_all(args, settings)
+    if args.meeting is None:
+        raise UsageError("call_open_needs_meeting")
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
         deadline = _deadline(group, getattr(args, "deadline", None))
@@ -266,8 +289,9 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         failed, retrying = report.send_failed, max(report.retrying, len(waiting))
         print(say(group, "delivery_failed", waiting=retrying, failed=failed), file=sys.stderr)
         return 1
-    # A message that could not be read or delivered (quarantined) is worth a non-zero exit.
-    return 1 if report.failed or report.send_failed else 0
+    # A message that could not be read or delivered (quarantined), or a group file that was
+    # set aside, is worth a non-zero exit: a job run by cron must notice.
+    return 1 if report.failed or report.send_failed or app.broken else 0
 
 
 def format_tick(group: Group, report: TickReport) -> str:

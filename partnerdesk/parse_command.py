@@ -11,16 +11,17 @@ import json
 from pathlib import Path
 
 from agenda.errors import NotFoundError
-from agenda.groupfile import load_group
+from agenda.groupfile import group_files, load_group
 from agenda.reading import Channel
 from partnerdesk.parsing import parse_message
 
 
 def parse(args: argparse.Namespace, groups: list[Path]) -> int:
-    """Read the message file with the first group and print the reading as JSON."""
-    if not groups:
+    """Read the message file with the first group (a folder's first file) and print JSON."""
+    files = group_files(groups[:1])
+    if not files:
         raise NotFoundError("no_group")
-    group = load_group(groups[0])
+    group = load_group(files[0])
     path: Path = args.message
     try:
         raw = path.read_bytes()

@@ -29,12 +29,25 @@ def _first_lines(text: str, lines: int = 2, width: int = 100) -> str:
     return " / ".join(kept)[:width] or "-"
 
 
+def _limit(args: argparse.Namespace) -> int | None:
+    """--limit N; none below one, so a list is never cut to nothing."""
+    limit: int | None = getattr(args, "limit", None)
+    return None if limit is None else max(1, limit)
+
+
+def _more(group: Group, count: int) -> None:
+    """Say how many answers a long list left out, and how to see them."""
+    if count > 0:
+        print(say(group, "list_more", count=count))
+
+
 async def call_review(args: argparse.Namespace, settings: Settings) -> int:
     """partnerdesk call review: held, uncertain and late answers, with sender and subject."""
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
-        views = await review.review_list(app, group, meeting)
+        page = await review.review_page(app, group, meeting, limit=_limit(args))
         over = await review.review_is_over(app, group, meeting)
+    views = page.views
     if not views:
         print(say(group, "review_none"))
         return 0
@@ -57,8 +70,9 @@ async def call_review(args: argparse.Namespace, settings: Settings) -> int:
                 first=_first_lines(view.answer.reading.new_text),
             )
         )
+    _more(group, page.total - len(views))
     # After publication nothing can reach this agenda any more: nothing left to do.
-    print(say(group, "review_total", count=0 if over else len(views)))
+    print(say(group, "review_total", count=0 if over else page.total))
     print(say(group, "review_hint"))
     return 0
 
@@ -67,12 +81,12 @@ async def call_history(args: argparse.Namespace, settings: Settings) -> int:
     """partnerdesk call history: every answer to the call, oldest first, and what became of it."""
     async with _app(settings) as app:
         group, meeting = _meeting(app, args)
-        answers = await app.store.answers(group.slug, meeting.id)
-    wanted = getattr(args, "partner", None)
-    shown = [a for a in answers if wanted is None or a.partner == wanted]
-    if not shown:
+        page = await app.store.answer_page(
+            group.slug, meeting.id, partner=getattr(args, "partner", None), limit=_limit(args)
+        )
+    if not page.answers:
         print(say(group, "history_none"))
-    for a in shown:
+    for a in page.answers:
         status, reason = _status(group, a)
         titles = "; ".join(p.title for p in a.reading.proposals)
         if not titles and a.reading.nothing_to_add:
@@ -92,6 +106,7 @@ async def call_history(args: argparse.Namespace, settings: Settings) -> int:
                 summary=titles or _first_lines(a.reading.new_text, 1, 60),
             )
         )
+    _more(group, page.total - len(page.answers))
     return 0
 
 

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("var"))
     database_url: str = ""
+    # Group files and folders (a folder: every *.toml in it, sorted by name).
     groups: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     smtp_url: str = ""
     smtp_ca_file: Path | None = None

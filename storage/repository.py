@@ -9,10 +9,18 @@ from storage.groups import GroupsPart
 from storage.inbound import InboundPart
 from storage.outbox import OutboxPart
 from storage.privacy import PrivacyPart
+from storage.summaries import SummaryPart
 
 
 class SqlStore(
-    GroupsPart, InboundPart, OutboxPart, AgendasPart, ChatPart, PrivacyPart, DeadlinesPart
+    GroupsPart,
+    InboundPart,
+    OutboxPart,
+    AgendasPart,
+    ChatPart,
+    PrivacyPart,
+    DeadlinesPart,
+    SummaryPart,
 ):
     """Everything the service keeps, for many groups in one database (SQLite or PostgreSQL)."""
 

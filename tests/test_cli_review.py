@@ -119,6 +119,24 @@ def test_review_show_assign_and_history_as_typed(
     assert code == 0 and "læst igen: modtaget" in out and "1 forslag" in out
 
 
+def test_long_review_and_history_lists_are_cut_with_a_sentence_saying_how_many_more(
+    secretary: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(capsys, "call", "open", "--meeting", MEETING)[0] == 0
+    for n in range(3):
+        _mail(secretary, f"Ukendt {n} <u{n}@ukendt.example.org>", f"Vi foreslår punkt {n}.")
+    assert _run(capsys, "run", "--once")[0] == 0
+    code, out, _ = _run(capsys, "call", "review", "--meeting", MEETING, "--limit", "2")
+    assert code == 0
+    assert out.count("holdt (ukendt afsender)") == 2
+    assert "og 1 mere, som ikke er vist; brug --limit N" in out and "3 at se på" in out
+    code, out, _ = _run(capsys, "call", "history", "--meeting", MEETING, "--limit", "1")
+    assert code == 0 and "u0@ukendt.example.org" in out and "u1@" not in out
+    assert "og 2 mere, som ikke er vist" in out
+    code, out, _ = _run(capsys, "call", "history", "--meeting", MEETING)
+    assert "u2@ukendt.example.org" in out and "mere, som ikke er vist" not in out
+
+
 def test_dismiss_and_a_wrong_number_or_partner_get_one_sentence(
     secretary: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

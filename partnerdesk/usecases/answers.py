@@ -75,21 +75,40 @@ async def show_answer(app: App, group: Group, answer_id: int) -> AnswerView:
     return AnswerView(answer=answer, subject=subject_of(message), attachments=names)
 
 
-async def review_list(app: App, group: Group, meeting: Meeting) -> list[AnswerView]:
-    """Held, uncertain and late answers to a call, and held ones tied to no call."""
-    answers = await app.store.answers(group.slug, meeting.id)
-    unrouted = [a for a in await app.store.answers(group.slug) if a.meeting is None]
+@dataclass(frozen=True)
+class ReviewPage:
+    """The first answers to review, and how many there are in all."""
+
+    views: list[AnswerView]
+    total: int
+
+
+async def review_page(
+    app: App, group: Group, meeting: Meeting, *, limit: int | None = None
+) -> ReviewPage:
+    """Held, uncertain and late answers to a call, and held ones tied to no call; at most limit.
+
+    Only those answers are loaded (and only their messages, for the subject), however many
+    the call has.
+    """
+    page = await app.store.answer_page(
+        group.slug, meeting.id, statuses=TO_REVIEW, unrouted=True, limit=limit
+    )
+    messages = await app.store.inbound_messages(
+        [a.inbound_id for a in page.answers if a.inbound_id is not None]
+    )
     views: list[AnswerView] = []
-    for answer in answers + unrouted:
-        if answer.status not in TO_REVIEW:
-            continue
-        message = None
-        if answer.inbound_id is not None:
-            message = await app.store.inbound_message(answer.inbound_id)
+    for answer in page.answers:
+        message = messages.get(answer.inbound_id) if answer.inbound_id is not None else None
         subject = subject_of(message) if message else ""
         owner = await _token_owner(app, group, answer, message)
         views.append(AnswerView(answer, subject, (), token_owner=owner))
-    return views
+    return ReviewPage(views, page.total)
+
+
+async def review_list(app: App, group: Group, meeting: Meeting) -> list[AnswerView]:
+    """Held, uncertain and late answers to a call, and held ones tied to no call."""
+    return (await review_page(app, group, meeting)).views
 
 
 async def _token_owner(

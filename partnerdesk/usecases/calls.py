@@ -8,8 +8,8 @@ from datetime import datetime
 from agenda.addresses import plus_address
 from agenda.errors import WorkflowError
 from agenda.model import Group, Meeting
-from agenda.records import Answer, Call, OutboxStatus
-from agenda.schedule import answered_partners, due_reminders, partners_to_remind
+from agenda.records import Call, OutboxStatus
+from agenda.schedule import due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
 from partnerdesk.usecases.chat_delivery import ChatCopy
@@ -170,34 +170,27 @@ class PartnerStatus:
 
 
 async def call_status(app: App, group: Group, meeting: Meeting) -> list[PartnerStatus]:
-    """Who answered, by which channel, with how many items, and who was reminded when."""
-    answers = await app.store.answers(group.slug, meeting.id)
-    done = answered_partners(answers)
-    reminders = [
-        e
-        for e in await app.store.outbox(list(OutboxStatus), group=group.slug, limit=100_000)
-        if e.meeting == meeting.id and e.purpose.startswith("reminder")
-    ]
+    """Who answered, by which channel, with how many items, and who was reminded when.
+
+    Counted by the database: a call with ten thousand answers costs what one with ten does.
+    """
+    tallies = await app.store.answer_tally(group.slug, meeting.id)
+    reminders = await app.store.reminders_sent(group.slug, meeting.id)
     rows: list[PartnerStatus] = []
     for partner in group.partners:
-        mine: list[Answer] = [a for a in answers if a.partner == partner.slug and a.status.answered]
+        mine = [t for t in tallies if t.partner == partner.slug and t.status.answered]
         emails = {c.email for c in partner.contacts}
-        reminded = sorted(
-            {
-                e.created_at.strftime("%Y-%m-%d %H:%M")
-                for e in reminders
-                if e.recipient in emails and e.created_at is not None
-            }
-        )
+        reminded = sorted({f"{r.at:%Y-%m-%d %H:%M}" for r in reminders if r.recipient in emails})
         rows.append(
             PartnerStatus(
                 partner=partner.slug,
                 name=partner.name,
-                answered=partner.slug in done,
-                via=tuple(sorted({a.channel.value for a in mine if a.reading.is_answer})),
-                proposals=sum(len(a.reading.proposals) for a in mine),
-                updates=sum(len(a.reading.updates) for a in mine),
-                nothing_to_add=any(a.reading.nothing_to_add for a in mine),
+                # As answered_partners() decides for whole answers: a reply that says something.
+                answered=any(t.is_answer for t in mine),
+                via=tuple(sorted({t.channel.value for t in mine if t.is_answer})),
+                proposals=sum(t.proposals for t in mine),
+                updates=sum(t.updates for t in mine),
+                nothing_to_add=any(t.nothing_to_add for t in mine),
                 reminded=tuple(reminded),
             )
         )
@@ -206,12 +199,6 @@ async def call_status(app: App, group: Group, meeting: Meeting) -> list[PartnerS
 
 async def outbox_state(app: App, group: Group, meeting: Meeting) -> tuple[int, int]:
     """How many of the call's messages wait to be sent, and how many could not be delivered."""
-    waiting = await app.store.outbox(
-        [OutboxStatus.PENDING, OutboxStatus.SENDING], group=group.slug, limit=100_000
-    )
-    failed = await app.store.outbox([OutboxStatus.FAILED], group=group.slug, limit=100_000)
-    mine = meeting.id
-    return (
-        sum(e.meeting == mine for e in waiting),
-        sum(e.meeting == mine for e in failed),
-    )
+    counts = await app.store.outbox_counts(group.slug, meeting.id)
+    waiting = counts.get(OutboxStatus.PENDING, 0) + counts.get(OutboxStatus.SENDING, 0)
+    return waiting, counts.get(OutboxStatus.FAILED, 0)

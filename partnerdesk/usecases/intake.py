@@ -135,14 +135,22 @@ async def _call_facts(
 
 
 async def _same_call(app: App, answer: Answer) -> list[Answer]:
-    """The other answers to the same call (not this message's own, if it was read before)."""
+    """The answers to the same call this one is compared with (not this message's own).
+
+    Only what the revision and the storm guard look at: the same partner's answers, and the
+    same sender's within the echo window. A call with thousands of answers no longer loads
+    them all for every message that arrives.
+    """
     if answer.meeting is None:
         return []
-    return [
-        a
-        for a in await app.store.answers(answer.group, answer.meeting)
-        if a.inbound_id != answer.inbound_id
-    ]
+    return await app.store.related_answers(
+        answer.group,
+        answer.meeting,
+        partner=answer.partner,
+        sender=answer.sender,
+        since=answer.received_at - timedelta(minutes=app.settings.echo_window_minutes),
+        excluding=answer.inbound_id,
+    )
 
 
 def _storm(app: App, answer: Answer, same_call: list[Answer]) -> bool:

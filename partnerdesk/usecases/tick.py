@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from agenda.errors import PartnerdeskError
 from agenda.model import Group, Meeting
-from agenda.schedule import is_past_deadline
+from agenda.schedule import due_reminders, is_past_deadline
 from agenda.workflow import CallState
 from partnerdesk.app import App
 from partnerdesk.usecases.calls import send_due_reminders
@@ -91,23 +91,27 @@ async def tick(app: App) -> TickReport:
 async def _schedule(app: App, report: TickReport) -> None:
     """Close calls whose deadline passed (and send their draft), remind, purge."""
     now = app.clock()
-    for group in app.groups.values():
-        for call in await app.store.calls(group.slug):
-            meeting = group.meeting(call.meeting)
-            if meeting is None:
-                continue
-            if call.state is CallState.OPEN and is_past_deadline(as_called(meeting, call), now):
-                if await app.store.close_call_once(group.slug, meeting.id, now):
-                    await audit(app, group, "call.closed", "scheduler", meeting.id)
-                    await _draft(app, group, meeting, report)
-            elif call.state is CallState.OPEN:
-                report.reminders += await send_due_reminders(app, group, meeting)
-            elif (
-                call.state is CallState.CLOSED
-                and await app.store.agenda(group.slug, meeting.id) is None
-            ):
-                # Closed without a draft: the process that closed it died before drafting.
+    # One query for every group's calls: a deployment of a hundred groups makes this pass
+    # many times while a backlog of mail goes out.
+    for call in await app.store.calls():
+        group = app.groups.get(call.group)
+        meeting = group.meeting(call.meeting) if group is not None else None
+        if group is None or meeting is None:
+            continue
+        called = as_called(meeting, call)
+        if call.state is CallState.OPEN and is_past_deadline(called, now):
+            if await app.store.close_call_once(group.slug, meeting.id, now):
+                await audit(app, group, "call.closed", "scheduler", meeting.id)
                 await _draft(app, group, meeting, report)
+        elif call.state is CallState.OPEN:
+            if due_reminders(called, app.settings.reminder_days, now):
+                report.reminders += await send_due_reminders(app, group, meeting)
+        elif (
+            call.state is CallState.CLOSED
+            and await app.store.agenda(group.slug, meeting.id) is None
+        ):
+            # Closed without a draft: the process that closed it died before drafting.
+            await _draft(app, group, meeting, report)
     # Raw messages past the retention period go for good (GDPR), whatever else is due.
     report.purged = await purge_expired(app)
 
