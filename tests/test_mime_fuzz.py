@@ -197,11 +197,11 @@ def build_message(rng: random.Random) -> bytes:
     )
     raw = head.encode("utf-8", "surrogatepass") + _part(rng)
     for _ in range(rng.randrange(3)):
-        raw = _mutate(rng, raw)
+        raw = mutate(rng, raw)
     return raw
 
 
-def _mutate(rng: random.Random, raw: bytes) -> bytes:
+def mutate(rng: random.Random, raw: bytes) -> bytes:
     at = rng.randrange(len(raw) + 1)
     action = rng.choice(["cut", "insert", "delete", "repeat", "flip", "nul", "lf"])
     if action == "cut":
@@ -237,7 +237,7 @@ def test_mutated_corpus_replies_never_crash_or_stall(seed: int, reply: Path) -> 
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     raw = reply.read_bytes()
     for _ in range(rng.randrange(1, 5)):
-        raw = _mutate(rng, raw)
+        raw = mutate(rng, raw)
     _read_and_trim(raw)
 
 
@@ -331,3 +331,23 @@ def test_hostile_messages_are_read_within_the_bound(name: str) -> None:
     _read_and_trim(raw)
     elapsed = time.perf_counter() - started
     assert elapsed < PER_MESSAGE, f"{name}: {elapsed:.2f} s"
+
+
+# --- what the fuzzing found ---------------------------------------------------------------
+
+
+def test_a_second_from_header_is_not_glued_to_the_first() -> None:
+    raw = (
+        b"From: lene.kjaer@norddjurs.example.org\r\n"
+        b"From: =?utf-8?q?Rikke_N=C3=B8rgaard?= <rn@vidensdjurs.example.org>\r\n"
+        b"Subject: Punkt\r\n\r\nHej\r\n"
+    )
+    assert read_message(raw).from_address == "lene.kjaer@norddjurs.example.org"
+
+
+@pytest.mark.parametrize(
+    "value", ["a@b.dk Jens <jo@example.com>", "not an address", "=?x-unknown?q?a b?=", ""]
+)
+def test_a_from_header_that_names_no_mailbox_gives_no_address(value: str) -> None:
+    raw = f"From: {value}\r\nSubject: Punkt\r\n\r\nHej\r\n".encode()
+    assert read_message(raw).from_address == ""
