@@ -17,7 +17,9 @@ from partnerdesk.usecases.intake import take_in
 log = logging.getLogger(__name__)
 
 _HEADERS = BytesHeaderParser(policy=compat32)
-_MSGID = re.compile(r"<[^<>\s]+>")
+# Printable ASCII only, and no longer than a header line may be (RFC 5322 3.6.4, 2.1.1): the
+# column holds 998 characters, and PostgreSQL refuses a NUL; either would fail the whole batch.
+_MSGID = re.compile(r"<[!-;=?-~]{1,996}>")
 
 
 @dataclass(frozen=True)
