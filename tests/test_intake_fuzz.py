@@ -32,14 +32,16 @@ from sqlalchemy import bindparam, text
 
 from agenda.addresses import plus_address
 from agenda.model import Group
+from agenda.records import InboundMessage
 from agenda.workflow import CallState
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.demo import DemoClock
 from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
-from partnerdesk.usecases import calls
+from partnerdesk.usecases import calls, ingest
 from partnerdesk.usecases.common import call_message_id, token_for
 from partnerdesk.usecases.ingest import fetch_mail
+from partnerdesk.usecases.intake import Taken
 from tests.conftest import CORPUS_GROUP
 from tests.test_mime_fuzz import HOSTILE, REPLIES, build_message, mutate
 
@@ -397,5 +399,32 @@ async def test_a_message_id_no_column_can_hold_stores_the_batch_all_the_same(
         stored = await _rows(app, "select message_id from inbound_messages order by id")
         assert sorted(str(m) for (m,) in stored) == ["<ok@x.dk>", "None", "None"]
         assert list(inbox.keys()) == []
+    finally:
+        await close_app(app)
+
+
+async def test_a_failure_whose_text_holds_a_nul_is_recorded_and_the_rest_go_on(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reason a message could not be read is kept with it; PostgreSQL refuses a NUL in it,
+    # and the failed write stopped every pass at that message.
+    app = await build_app(
+        Settings(data_dir=tmp_path / "var", database_url=database_url, groups=[CORPUS_GROUP])
+    )
+    real = ingest.take_in
+
+    async def failing(app: App, message: InboundMessage) -> Taken:
+        if b"broken" in message.raw:
+            raise ValueError("cannot read\x00this")
+        return await real(app, message)
+
+    monkeypatch.setattr(ingest, "take_in", failing)
+    try:
+        inbox = mailbox.Maildir(app.settings.inbox_maildir, create=False)
+        inbox.add(b"From: jo@example.com\r\nSubject: broken\r\n\r\nHej\r\n")
+        inbox.add(b"From: jo@example.com\r\nSubject: fine\r\n\r\nHej\r\n")
+        await until_idle(app)
+        statuses = await _rows(app, "select status, error from inbound_messages order by id")
+        assert statuses == [("failed", "ValueError: cannot readthis"), ("held", None)]
     finally:
         await close_app(app)

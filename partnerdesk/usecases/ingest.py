@@ -94,10 +94,20 @@ async def process_inbound(app: App) -> Ingested:
             await app.store.mark_inbound(
                 message.id,
                 InboundStatus.QUARANTINED if quarantine else InboundStatus.FAILED,
-                f"{type(exc).__name__}: {exc}",
+                _reason(exc),
             )
             continue
         await app.store.mark_inbound(message.id, status)
         processed += 1
         held += status is InboundStatus.HELD
     return Ingested(processed=processed, held=held, failed=failed)
+
+
+def _reason(exc: Exception) -> str:
+    """Why a message could not be read, as the database will keep it.
+
+    The text may quote the message: PostgreSQL refuses a NUL and a lone surrogate, and a
+    failed write would stop every pass at this one message.
+    """
+    text = f"{type(exc).__name__}: {exc}".replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")[:2000]
