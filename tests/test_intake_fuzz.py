@@ -41,7 +41,7 @@ from partnerdesk.settings import Settings
 from partnerdesk.usecases import calls, ingest
 from partnerdesk.usecases.common import call_message_id, token_for
 from partnerdesk.usecases.ingest import fetch_mail
-from partnerdesk.usecases.intake import Taken
+from partnerdesk.usecases.intake import Taken, take_in
 from tests.conftest import CORPUS_GROUP
 from tests.test_mime_fuzz import HOSTILE, REPLIES, build_message, mutate
 
@@ -411,7 +411,7 @@ async def test_a_failure_whose_text_holds_a_nul_is_recorded_and_the_rest_go_on(
     app = await build_app(
         Settings(data_dir=tmp_path / "var", database_url=database_url, groups=[CORPUS_GROUP])
     )
-    real = ingest.take_in
+    real = take_in
 
     async def failing(app: App, message: InboundMessage) -> Taken:
         if b"broken" in message.raw:
