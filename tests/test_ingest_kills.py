@@ -57,6 +57,8 @@ class Lane:
     tail: float = 2.0
     # How long a pass took to store and move its first batch.
     startup: float = 2.0
+    # What each kill interrupted.
+    caught: Counter[str] = field(default_factory=Counter)
 
     rng: random.Random = field(init=False)
 
@@ -176,12 +178,26 @@ def _kill_while_ingesting(lane: Lane, kills: int) -> None:
             lane.kills += 1
             sending = _statuses(lane.data)["sending"]
             lane.most_sending_after_a_kill = max(lane.most_sending_after_a_kill, sending)
+            lane.caught[_caught(lane, sending)] += 1
         else:
             said = lane.stderr.read_text(encoding="utf-8", errors="replace")[-3000:]
             assert code == 0, f"seed {lane.seed}: run --once ended with {code}: {said}"
             if not early:
                 # The pass ended first: aim within the passes seen lately.
                 lane.tail = (lane.tail + time.monotonic() - taking_in) / 2
+
+
+def _caught(lane: Lane, sending: int) -> str:
+    """Where a kill caught the pass, as far as the folders and the database tell."""
+    stored = {str(h) for (h,) in _rows(lane.data, "select content_hash from inbound_messages")}
+    waiting = [p.name for sub in ("new", "cur") for p in (lane.inbox / sub).iterdir()]
+    if any(lane.given[name.split(":", 1)[0]] in stored for name in waiting):
+        return "stored, not yet moved"
+    if sending:
+        return "sending"
+    if _unread(lane):
+        return "messages unread"
+    return "nothing unread or unsent"
 
 
 def _drain(lane: Lane) -> None:
@@ -244,7 +260,9 @@ def test_fifty_kills_while_ingesting_store_every_message_once_and_send_nothing_t
         given_up += _check_outbound(lane)
     assert given_up <= total_kills
     given = sum(len(lane.given) for lane in lanes)
+    caught = sum((lane.caught for lane in lanes), Counter[str]())
     print(f"seed {seed}: {total_kills} kills over {given} messages, {given_up} given up")
+    print(f"the kills caught the passes: {dict(caught)}")
 
 
 def _check_inbound(lane: Lane) -> None:

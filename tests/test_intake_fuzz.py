@@ -69,7 +69,6 @@ class Intake:
     earlier: list[str] = field(default_factory=list)  # tokens of the calls before
     call_ids: dict[str, str] = field(default_factory=dict)  # partner slug -> the call's id
     given: int = 0
-    hashes: set[str] = field(default_factory=set)
 
 
 def _senders(group: Group) -> list[tuple[str, str | None]]:
@@ -204,7 +203,8 @@ def _message(rng: random.Random, intake: Intake, number: int) -> bytes:
         body = build_message(rng)
     head, _, _ = _address_header(rng, intake)
     # Unique, so that every message is a message of its own (equal bytes are one message).
-    unique = f"X-Fuzz: {number}\r\nDate: {formatdate(localtime=False)}\r\n".encode()
+    date = formatdate(intake.clock.now.timestamp())
+    unique = f"X-Fuzz: {number}\r\nDate: {date}\r\n".encode()
     return unique + head + body
 
 
@@ -218,7 +218,6 @@ def _drop(intake: Intake, raws: list[bytes]) -> list[str]:
         (inbox / "tmp" / name).write_bytes(raw)
         (inbox / "tmp" / name).rename(inbox / "new" / name)
         intake.given += 1
-        intake.hashes.add(digest)
         hashes.append(digest)
     return hashes
 
