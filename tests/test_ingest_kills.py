@@ -82,6 +82,8 @@ def _env(lane: Lane) -> dict[str, str]:
         "PARTNERDESK_SMTP_URL": f"smtp://127.0.0.1:{lane.smtp.port}",
         # A row left "sending" is recognised at once; the service waits ten minutes.
         "PARTNERDESK_SENDING_TIMEOUT_SECONDS": "0",
+        # So is a message a killed process had claimed to read (where claims exist).
+        "PARTNERDESK_READING_TIMEOUT_SECONDS": "0",
         # Every answer is echoed (copies of one reply too), so that sending goes on.
         "PARTNERDESK_ECHO_LIMIT": "100000",
         "PARTNERDESK_ECHO_WINDOW_MINUTES": "0",
