@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 _PREFIX = "maildir:"
 _PROCESSED = "Processed"
 _REFUSED = "Refused"
+_SUBFOLDERS = ("tmp", "new", "cur")
 _UTF8 = SMTPUTF8.clone(linesep="\n")
 # As the IMAP source: a message larger than this is moved aside unread.
 MAX_SIZE = 25_000_000
@@ -173,8 +174,13 @@ class MaildirSource:
 
     def _subfolder(self, name: str) -> Path:
         folder = self.path / f".{name}"
-        if not (folder / "tmp").is_dir():
+        if not all((folder / sub).is_dir() for sub in _SUBFOLDERS):
             _folder(self._box(), name)
+            # A crash while the folder was being made leaves some of tmp/, new/ and cur/
+            # missing; the mailbox module does not add them to a folder that exists, and every
+            # move into it would fail, so the message would stay in the inbox for good.
+            for sub in _SUBFOLDERS:
+                (folder / sub).mkdir(exist_ok=True)
         return folder
 
     def _acknowledge(self, source_keys: Sequence[str]) -> None:

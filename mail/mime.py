@@ -276,10 +276,19 @@ def _addresses(value: str) -> list[tuple[str, str]]:
 
 
 def _sender(headers: _Headers) -> tuple[str, str]:
-    pairs = _addresses(headers.raw("From"))
+    """The first From header's first mailbox; no address when the header holds none.
+
+    A second From header is not joined to the first: the words of the two would be read as
+    one address. Older parsers glue the words of a malformed header ("a@b.dk Jens <jo@x.dk>")
+    into an "address" that is nowhere in the header; that is no address either.
+    """
+    first = _as_text((headers.message.get_all("From") or [""])[0])[:MAX_HEADER]
+    pairs = _addresses(first)
     if not pairs:
         return "", ""
     name, address = pairs[0]
+    if "@" not in address or address not in first:
+        address = ""
     return " ".join(_decode_words(name).split()), _clean(address).lower()
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mail.maildir import MaildirSource
 from tests.conftest import CORPUS, CORPUS_GROUP
 
 REPLIES = [
@@ -134,3 +135,18 @@ def test_the_service_runs_until_sigterm_and_then_stops_cleanly(tmp_path: Path) -
     assert list(mailbox.Maildir(inbox, create=False)) == []  # picked up while running
     service.send_signal(signal.SIGTERM)
     assert service.wait(timeout=30) == 0
+
+
+async def test_a_processed_folder_half_made_by_a_crash_is_completed(tmp_path: Path) -> None:
+    inbox = mailbox.Maildir(tmp_path / "inbox", create=True)
+    inbox.add((CORPUS / "replies" / REPLIES[0]).read_bytes())
+    # Killed after the folder and its tmp/ were made, before new/ and cur/.
+    (tmp_path / "inbox" / ".Processed" / "tmp").mkdir(parents=True)
+    source = MaildirSource(tmp_path / "inbox")
+
+    fetched = await source.fetch()
+    await source.acknowledge_all([f.source_key for f in fetched])
+
+    assert len(fetched) == 1
+    assert list(mailbox.Maildir(tmp_path / "inbox", create=False)) == []
+    assert len(list((tmp_path / "inbox" / ".Processed" / "new").iterdir())) == 1

@@ -3,7 +3,8 @@
 Generated messages (hypothesis: structured MIME with bad charsets, broken encodings, odd
 boundaries, truncation, NUL bytes; and mutations of the corpus's real replies) plus a small
 corpus of hostile ones made here (500 parts, deep nesting, 10 MB lines, many encoded words).
-Each must give a DecodedMessage or one MessageError, within two seconds.
+Each must give a DecodedMessage or one MessageError, within two seconds (the hostile ones
+together with the Message-ID that ingest reads before storing them).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 
 from mail.mime import MAX_BODY, MAX_HEADER, MAX_LINES, MessageError, read_message
 from mail.trim import trim_reply
+from partnerdesk.usecases.ingest import header_message_id
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 REPLIES = sorted((CORPUS / "replies").glob("*.eml")) + sorted((CORPUS / "replies-2").glob("*.eml"))
@@ -197,11 +199,11 @@ def build_message(rng: random.Random) -> bytes:
     )
     raw = head.encode("utf-8", "surrogatepass") + _part(rng)
     for _ in range(rng.randrange(3)):
-        raw = _mutate(rng, raw)
+        raw = mutate(rng, raw)
     return raw
 
 
-def _mutate(rng: random.Random, raw: bytes) -> bytes:
+def mutate(rng: random.Random, raw: bytes) -> bytes:
     at = rng.randrange(len(raw) + 1)
     action = rng.choice(["cut", "insert", "delete", "repeat", "flip", "nul", "lf"])
     if action == "cut":
@@ -237,7 +239,7 @@ def test_mutated_corpus_replies_never_crash_or_stall(seed: int, reply: Path) -> 
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     raw = reply.read_bytes()
     for _ in range(rng.randrange(1, 5)):
-        raw = _mutate(rng, raw)
+        raw = mutate(rng, raw)
     _read_and_trim(raw)
 
 
@@ -328,6 +330,39 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
 def test_hostile_messages_are_read_within_the_bound(name: str) -> None:
     raw = HOSTILE[name]()
     started = time.perf_counter()
+    # What ingest reads before storing (the Message-ID), then the reading itself.
+    header_message_id(raw)
     _read_and_trim(raw)
     elapsed = time.perf_counter() - started
     assert elapsed < PER_MESSAGE, f"{name}: {elapsed:.2f} s"
+
+
+# --- what the fuzzing found ---------------------------------------------------------------
+
+
+def test_a_second_from_header_is_not_glued_to_the_first() -> None:
+    raw = (
+        b"From: lene.kjaer@norddjurs.example.org\r\n"
+        b"From: =?utf-8?q?Rikke_N=C3=B8rgaard?= <rn@vidensdjurs.example.org>\r\n"
+        b"Subject: Punkt\r\n\r\nHej\r\n"
+    )
+    assert read_message(raw).from_address == "lene.kjaer@norddjurs.example.org"
+
+
+@pytest.mark.parametrize(
+    "value", ["a@b.dk Jens <jo@example.com>", "not an address", "=?x-unknown?q?a b?=", ""]
+)
+def test_a_from_header_that_names_no_mailbox_gives_no_address(value: str) -> None:
+    raw = f"From: {value}\r\nSubject: Punkt\r\n\r\nHej\r\n".encode()
+    assert read_message(raw).from_address == ""
+
+
+def test_the_message_id_is_found_in_the_header_block_only() -> None:
+    assert header_message_id(b"From: a@b.dk\r\nMessage-Id:\r\n <x@example.com>\r\n\r\n") == (
+        "<x@example.com>"
+    )
+    assert header_message_id(b"Message-ID: <first@x.dk>\nMessage-ID: <second@x.dk>\n\n") == (
+        "<first@x.dk>"
+    )
+    assert header_message_id(b"From: a@b.dk\n\nMessage-ID: <in-the-body@x.dk>\n") is None
+    assert header_message_id(b"X-Message-ID: <other@x.dk>\n\n") is None

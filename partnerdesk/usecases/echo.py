@@ -62,6 +62,8 @@ async def _echo_mail(
     group = route.group
     assert group is not None
     if _stranger(answer):
+        if not _mailbox(route.sender):
+            return  # a forged or broken From names nobody to tell
         day = app.clock().strftime("%Y%m%d")
         # One notice per sender and day, however many messages they send.
         await queue_mail(
@@ -118,3 +120,19 @@ async def _language(app: App, group: Group, sender: str) -> Language:
 def _stranger(answer: Answer) -> bool:
     """Held because we cannot tell whom it is from: the sender hears only that it waits."""
     return answer.status is AnswerStatus.HELD and answer.reason != Reason.TOO_MANY
+
+
+def _mailbox(address: str) -> bool:
+    """Whether mail can be addressed there: a local part, an @ and a domain that has a name.
+
+    A notice to anything else could never be sent, and its failure would reach the
+    secretariat as if a partner's mail had bounced.
+    """
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain):
+        return False
+    try:
+        domain.encode("idna")
+    except UnicodeError:
+        return False
+    return True
