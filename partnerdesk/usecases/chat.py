@@ -54,7 +54,7 @@ async def take_in_chat(
 ) -> int | None:
     """Store a chat message, then read and echo it at once (a chat expects a quick answer)."""
     from partnerdesk.usecases.ingest import process_inbound
-    from partnerdesk.usecases.outbox import deliver_outbox
+    from partnerdesk.usecases.outbox import deliver_chats
 
     stored = await app.store.store_inbound(
         InboundMessage(
@@ -71,7 +71,7 @@ async def take_in_chat(
             from partnerdesk.usecases.chat_partner import finish_correction
 
             await finish_correction(app, person, stored)
-        await deliver_outbox(app)
+        await deliver_chats(app)
     return stored
 
 

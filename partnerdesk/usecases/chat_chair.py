@@ -88,9 +88,9 @@ async def _approve(
         outcome, _ = await approve_and_publish(app, group, meeting, email, channel="telegram")
     except PartnerdeskError as exc:
         return [ChatReply(error_sentence(group.language.value, exc))]
-    from partnerdesk.usecases.outbox import deliver_outbox
+    from partnerdesk.usecases.outbox import deliver_chats
 
-    await deliver_outbox(app)
+    await deliver_chats(app)
     text = app.renderer.telegram_text(
         "approved",
         group,
@@ -191,9 +191,9 @@ async def assign_pressed(
         await assign_answer(app, group, int(args[0]), partner.slug, actor=person.contact.email)
     except PartnerdeskError as exc:
         return [ChatReply(error_sentence(group.language.value, exc))]
-    from partnerdesk.usecases.outbox import deliver_outbox
+    from partnerdesk.usecases.outbox import deliver_chats
 
-    await deliver_outbox(app)
+    await deliver_chats(app)
     return [ChatReply(chat_say(group, "assigned", answer=args[0], partner=partner.name), edit=True)]
 
 
