@@ -90,7 +90,7 @@ async def _approve(
         return [ChatReply(error_sentence(group.language.value, exc))]
     from partnerdesk.usecases.outbox import deliver_chats
 
-    await deliver_chats(app)
+    await deliver_chats(app, bulk=True)
     text = app.renderer.telegram_text(
         "approved",
         group,

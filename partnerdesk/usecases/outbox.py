@@ -116,15 +116,16 @@ async def deliver_outbox(app: App, *, batch: int = 500) -> Delivered:
     return tally.delivered()
 
 
-async def deliver_chats(app: App, *, batch: int = 50) -> Delivered:
+async def deliver_chats(app: App, *, bulk: bool = False, batch: int = 50) -> Delivered:
     """Send the chat messages that answer people, from a chat handler: never e-mail.
 
     A person in the chat waits for this, so nothing queued for e-mail (a call to thousands)
-    stands in the way; bulk and e-mail go with the service's next pass.
+    stands in the way; e-mail goes with the service's next pass. With bulk (the chair has just
+    published), the chats' copies of mass mail go too, after every answer to a person.
     """
     tally = _Tally()
     if app.chat_sender is not None:
-        await _deliver(app, tally, [Channel.TELEGRAM], batch=batch, urgent_only=True)
+        await _deliver(app, tally, [Channel.TELEGRAM], batch=batch, urgent_only=not bulk)
     await report_failures(app, tally.given_up)
     return tally.delivered()
 
