@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
+import secrets
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy, default
 from email.utils import format_datetime, localtime
 from functools import lru_cache
+from typing import Any
 
 from agenda.records import Attachment, OutgoingMail
 
@@ -32,7 +34,7 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     Without utf8 every address is made ASCII (domains in IDNA form) so the message can be
     written with RFC 2047 encoded names for a server without SMTPUTF8.
     """
-    msg = EmailMessage()
+    msg = EmailMessage(policy=_POLICY)
     put = _put_utf8 if utf8 else _put_ascii
     put(msg, "Message-ID", mail.message_id)
     put(msg, "Date", format_datetime(localtime()))
@@ -63,10 +65,57 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     # Quoted-printable keeps the message 7-bit clean, so no relay has to re-encode it.
     msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
     if mail.html:
+        # A boundary of our own: the generator would otherwise search the body for its own.
+        msg.make_alternative(boundary=_boundary())
         msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if mail.attachments:
+        msg.make_mixed(boundary=_boundary())
     for attachment in mail.attachments:
         _attach(msg, attachment)
     return msg
+
+
+def _boundary() -> str:
+    """A MIME boundary no part can contain: "=_" never occurs in quoted-printable or base64."""
+    return f"=_{secrets.token_hex(16)}"
+
+
+class _SharedHeader(BaseHeader):
+    """A header parsed once and shared by every message that sets the same value.
+
+    Headers are immutable; what the MIME parts of every message repeat (Content-Type,
+    Content-Transfer-Encoding, MIME-Version) is parsed and folded once, not per message.
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        """The folded header, remembered per policy."""
+        folds: dict[int, tuple[Policy, str]] = self.__dict__.setdefault("_folds", {})
+        known = folds.get(id(policy))
+        if known is None or known[0] is not policy:
+            known = folds[id(policy)] = (policy, super().fold(policy=policy))
+        return known[1]
+
+
+class _SharedHeaders(HeaderRegistry):
+    """Header objects by (name, value), kept for the values that recur."""
+
+    def __init__(self) -> None:
+        super().__init__(base_class=_SharedHeader)
+        self._made: dict[tuple[str, str], BaseHeader] = {}
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not isinstance(value, str) or len(value) > 200:
+            return super().__call__(name, value)
+        key = (name.lower(), value)
+        header = self._made.get(key)
+        if header is None:
+            if len(self._made) >= 512:
+                self._made.clear()  # a bound: per-message values (boundaries) would pile up
+            header = self._made[key] = super().__call__(name, value)
+        return header
+
+
+_POLICY = default.clone(header_factory=_SharedHeaders())
 
 
 def _put_utf8(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
