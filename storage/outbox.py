@@ -105,6 +105,10 @@ class OutboxPart(StoreBase):
         async with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 await connection.execute(_NO_WAIT_FOR_DISK)
+                if finished is not None and claim is not None:
+                    # One round trip for both: the record rides along as a data-modifying CTE.
+                    claim = claim.add_cte(_record(finished).cte("finished"))
+                    finished = None
             if finished is not None:
                 await connection.execute(_record(finished))
             if claim is None:
