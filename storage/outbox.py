@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, event, or_, select, text, update
+from sqlalchemy import ColumnElement, Engine, bindparam, event, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -96,24 +97,36 @@ class OutboxPart(StoreBase):
         the previous row went (its status, attempts, times and error) is recorded in the same
         transaction: one commit per message, and still never more than one row "sending".
         """
-        claim = _claim(now, channels, group, urgent_only)
+        if not channels:
+            if finished is not None:
+                await self.update_outbox(
+                    _id(finished),
+                    status=finished.status,
+                    attempts=finished.attempts,
+                    next_attempt_at=finished.next_attempt_at,
+                    error=finished.error,
+                    sent_at=finished.sent_at,
+                )
+            return None
+        kind = (tuple(c.value for c in channels), group is not None, urgent_only)
+        params: dict[str, Any] = {"now": now, "group": group}
+        if finished is not None:
+            params.update(_record_params(finished))
         direct = self._direct_sqlite()
         if direct is not None:
             # One hop to a thread for the whole transaction instead of one per statement:
             # this runs once per message sent, so it is most of what the outbox costs.
-            return await asyncio.to_thread(_claim_in, direct, claim, finished)
+            return await asyncio.to_thread(_claim_in, direct, kind, finished is not None, params)
         async with self.engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 await connection.execute(_NO_WAIT_FOR_DISK)
-                if finished is not None and claim is not None:
-                    # One round trip for both: the record rides along as a data-modifying CTE.
-                    claim = claim.add_cte(_record(finished).cte("finished"))
-                    finished = None
-            if finished is not None:
-                await connection.execute(_record(finished))
-            if claim is None:
-                return None
-            row = (await connection.execute(claim)).first()
+                # One round trip for both: the record rides along as a data-modifying CTE.
+                claim = _claim(*kind, with_record=finished is not None)
+            else:
+                if finished is not None:
+                    await connection.execute(_RECORD, params)
+                claim = _claim(*kind, with_record=False)
+            row = (await connection.execute(claim, params)).first()
             return outbox_record(row) if row is not None else None
 
     def _direct_sqlite(self) -> Engine | None:
@@ -158,16 +171,49 @@ class OutboxPart(StoreBase):
                 row.sent_at = sent_at
 
 
-def _claim(now: datetime, channels: Sequence[Channel], group: str | None, urgent_only: bool) -> Any:
-    """The UPDATE that marks the next due row "sending" and returns it; None without channels."""
-    if not channels:
-        return None
+# Parameters, so each statement is built once and not once per message.
+_NOW = bindparam("now", type_=OutboxRow.__table__.c.next_attempt_at.type)
+_RECORD = (
+    update(OutboxRow)
+    .where(OutboxRow.id == bindparam("f_id"))
+    .values(
+        status=bindparam("f_status"),
+        attempts=bindparam("f_attempts"),
+        next_attempt_at=bindparam("f_next", type_=OutboxRow.__table__.c.next_attempt_at.type),
+        error=bindparam("f_error"),
+        sent_at=bindparam("f_sent", type_=OutboxRow.__table__.c.sent_at.type),
+    )
+)
+
+
+def _record_params(entry: OutboxEntry) -> dict[str, Any]:
+    """The values _RECORD writes: how sending a claimed row went, field for field."""
+    return {
+        "f_id": _id(entry),
+        "f_status": entry.status.value,
+        "f_attempts": entry.attempts,
+        "f_next": entry.next_attempt_at,
+        "f_error": entry.error,
+        "f_sent": entry.sent_at,
+    }
+
+
+def _id(entry: OutboxEntry) -> int:
+    assert entry.id is not None, "only a claimed row is recorded"
+    return entry.id
+
+
+@lru_cache(maxsize=32)
+def _claim(
+    channels: tuple[str, ...], by_group: bool, urgent_only: bool, *, with_record: bool
+) -> Any:
+    """The UPDATE that marks the next due row "sending" and returns it (per kind of claim)."""
     candidate = (
         select(OutboxRow.id)
         .where(
             OutboxRow.status == OutboxStatus.PENDING.value,
-            OutboxRow.channel.in_([c.value for c in channels]),
-            _due(now),
+            OutboxRow.channel.in_(channels),
+            _due(_NOW),
         )
         .order_by(OutboxRow.priority, OutboxRow.created_at, OutboxRow.id)
         .limit(1)
@@ -177,52 +223,38 @@ def _claim(now: datetime, channels: Sequence[Channel], group: str | None, urgent
         # A subquery of its own: correlated to the UPDATE it would pick every row.
         .correlate(None)
     )
-    if group is not None:
-        candidate = candidate.where(OutboxRow.group_slug == group)
+    if by_group:
+        candidate = candidate.where(OutboxRow.group_slug == bindparam("group"))
     if urgent_only:
         candidate = candidate.where(OutboxRow.priority == URGENT)
     # One row per transaction, committed before anything is sent: a crash can leave at most
     # this one row "sending", and next_attempt_at says since when.
-    return (
+    claim = (
         update(OutboxRow)
         .where(
             OutboxRow.id == candidate.scalar_subquery(),
             OutboxRow.status == OutboxStatus.PENDING.value,
         )
-        .values(status=OutboxStatus.SENDING.value, next_attempt_at=now)
+        .values(status=OutboxStatus.SENDING.value, next_attempt_at=_NOW)
         .returning(*OutboxRow.__table__.columns)
     )
+    return claim.add_cte(_RECORD.cte("finished")) if with_record else claim
 
 
-def _claim_in(engine: Engine, claim: Any, finished: OutboxEntry | None) -> OutboxEntry | None:
+def _claim_in(
+    engine: Engine, kind: tuple[tuple[str, ...], bool, bool], record: bool, params: dict[str, Any]
+) -> OutboxEntry | None:
     """claim_outbox's transaction on a plain engine, run in a worker thread."""
     with engine.begin() as connection:
-        if finished is not None:
-            connection.execute(_record(finished))
-        if claim is None:
-            return None
-        row = connection.execute(claim).first()
+        if record:
+            connection.execute(_RECORD, params)
+        row = connection.execute(_claim(*kind, with_record=False), params).first()
         return outbox_record(row) if row is not None else None
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
+def _due(now: Any) -> ColumnElement[bool]:
     # No time set means as soon as possible.
     return or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now)
-
-
-def _record(entry: OutboxEntry) -> Any:
-    """The UPDATE that writes how sending a claimed row went, field for field."""
-    return (
-        update(OutboxRow)
-        .where(OutboxRow.id == entry.id)
-        .values(
-            status=entry.status.value,
-            attempts=entry.attempts,
-            next_attempt_at=entry.next_attempt_at,
-            error=entry.error,
-            sent_at=entry.sent_at,
-        )
-    )
 
 
 def _values(entry: OutboxEntry) -> dict[str, Any]:
