@@ -130,6 +130,9 @@ class Store(Protocol):
     async def enqueue(self, entry: OutboxEntry) -> int | None:
         """Add to the outbox; None when the same Message-ID (or chat key) was queued before."""
 
+    async def enqueue_many(self, entries: Sequence[OutboxEntry]) -> int:
+        """Add many in one transaction; how many were not queued before."""
+
     async def outbox(
         self,
         statuses: Sequence[OutboxStatus],
@@ -153,9 +156,15 @@ class Store(Protocol):
         """Record how sending went."""
 
     async def claim_outbox(
-        self, now: datetime, *, channels: Sequence[Channel], group: str | None = None
+        self,
+        now: datetime,
+        *,
+        channels: Sequence[Channel],
+        group: str | None = None,
+        urgent_only: bool = False,
+        finished: OutboxEntry | None = None,
     ) -> OutboxEntry | None:
-        """Mark the oldest due pending row "sending" (stamped now) and return it; None if none."""
+        """Mark the next due pending row "sending" and return it, recording `finished` too."""
 
     async def close_call_once(self, group: str, meeting: str, closed_at: datetime) -> bool:
         """Move an open call to closed under its row's lock; True for the one caller that did."""

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
+import secrets
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import SMTP, Policy, default
 from email.utils import format_datetime, localtime
+from functools import lru_cache
+from typing import Any
 
 from agenda.records import Attachment, OutgoingMail
 
@@ -16,6 +20,8 @@ _MSG_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")
 _HEADER_NAME = re.compile(r"^[!-9;-~]+$")
 # A long thread's References keep the first and the latest ids (RFC 5322 3.6.4 allows it).
 _MAX_REFERENCES = 20
+# Header values the email package writes as given: no quoting, no encoded words, no folding.
+_PLAIN_VALUE = re.compile(r"<?[A-Za-z0-9.!#$%&'*+/=^_`{|}~-]+@[A-Za-z0-9.-]+>?|[A-Za-z0-9 ,:+-]+")
 
 
 class NeedsSmtpUtf8(ValueError):
@@ -28,23 +34,24 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     Without utf8 every address is made ASCII (domains in IDNA form) so the message can be
     written with RFC 2047 encoded names for a server without SMTPUTF8.
     """
-    msg = EmailMessage()
-    msg["Message-ID"] = mail.message_id
-    msg["Date"] = format_datetime(localtime())
-    msg["From"] = _address(mail.sender, utf8=utf8)
-    msg["To"] = [_address(r, utf8=utf8) for r in mail.recipients]
-    msg["Subject"] = clean_header(mail.subject)
+    msg = EmailMessage(policy=_POLICY)
+    put = _put_utf8 if utf8 else _put_ascii
+    put(msg, "Message-ID", mail.message_id)
+    put(msg, "Date", format_datetime(localtime()))
+    put(msg, "From", _address(mail.sender, utf8=utf8))
+    put(msg, "To", [_address(r, utf8=utf8) for r in mail.recipients])
+    put(msg, "Subject", clean_header(mail.subject))
     if mail.reply_to:
-        msg["Reply-To"] = _address(mail.reply_to, utf8=utf8)
+        put(msg, "Reply-To", _address(mail.reply_to, utf8=utf8))
     # The ids we answer come from outside: only well-formed ids are copied.
     in_reply_to = message_ids([mail.in_reply_to or ""])
     if in_reply_to:
-        msg["In-Reply-To"] = in_reply_to[0]
+        put(msg, "In-Reply-To", in_reply_to[0])
     references = message_ids(mail.references)
     if len(references) > _MAX_REFERENCES:
         references = [references[0], *references[-(_MAX_REFERENCES - 1) :]]
     if references:
-        msg["References"] = " ".join(references)
+        put(msg, "References", " ".join(references))
     if mail.automatic:
         # RFC 3834: our messages are automatic; Exchange is asked not to answer them.
         msg["Auto-Submitted"] = "auto-generated"
@@ -58,10 +65,91 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     # Quoted-printable keeps the message 7-bit clean, so no relay has to re-encode it.
     msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
     if mail.html:
+        # A boundary of our own: the generator would otherwise search the body for its own.
+        msg.make_alternative(boundary=_boundary())
         msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if mail.attachments:
+        msg.make_mixed(boundary=_boundary())
     for attachment in mail.attachments:
         _attach(msg, attachment)
     return msg
+
+
+def _boundary() -> str:
+    """A MIME boundary no part can contain: "=_" never occurs in quoted-printable or base64."""
+    return f"=_{secrets.token_hex(16)}"
+
+
+class _SharedHeader(BaseHeader):
+    """A header parsed once and shared by every message that sets the same value.
+
+    Headers are immutable; what the MIME parts of every message repeat (Content-Type,
+    Content-Transfer-Encoding, MIME-Version) is parsed and folded once, not per message.
+    """
+
+    def fold(self, *, policy: Policy) -> str:
+        """The folded header, remembered per policy."""
+        folds: dict[int, tuple[Policy, str]] = self.__dict__.setdefault("_folds", {})
+        known = folds.get(id(policy))
+        if known is None or known[0] is not policy:
+            known = folds[id(policy)] = (policy, super().fold(policy=policy))
+        return known[1]
+
+
+class _SharedHeaders(HeaderRegistry):
+    """Header objects by (name, value), kept for the values that recur."""
+
+    def __init__(self) -> None:
+        super().__init__(base_class=_SharedHeader)
+        self._made: dict[tuple[str, str], BaseHeader] = {}
+
+    def __call__(self, name: str, value: Any) -> Any:
+        if not isinstance(value, str) or len(value) > 200:
+            return super().__call__(name, value)
+        key = (name.lower(), value)
+        header = self._made.get(key)
+        if header is None:
+            if len(self._made) >= 512:
+                self._made.clear()  # a bound: per-message values (boundaries) would pile up
+            header = self._made[key] = super().__call__(name, value)
+        return header
+
+
+_POLICY = default.clone(header_factory=_SharedHeaders())
+
+
+def _put_utf8(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
+    msg[name] = value
+
+
+def _put_ascii(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
+    """Set a header in its folded, 7-bit form, made once per distinct value.
+
+    Folding with the email package's parser costs about a millisecond a message, most of it
+    on headers that every message of a call shares (From, Subject, Date); their folded form
+    is kept. The generator writes a folded value as it is, lines already short enough.
+    """
+    text = ", ".join(str(a) for a in value) if isinstance(value, list) else str(value)
+    if len(text.splitlines()) > 1:
+        # As the email package refuses them: a line break would start a header of its own.
+        raise ValueError(f"a header value with a line break: {name}")
+    folded = _folded(name, text)
+    if folded is None:
+        msg[name] = value
+    else:
+        msg.set_raw(name, folded)
+
+
+@lru_cache(maxsize=256)
+def _folded(name: str, value: str) -> str | None:
+    """The value as the email package folds it for SMTP; None when it starts on a new line."""
+    if value.isascii() and _PLAIN_VALUE.fullmatch(value) and len(name) + 2 + len(value) <= 78:
+        # An address, a Message-ID or a date: the email package would write it unchanged.
+        return value
+    folded = SMTP.fold(name, SMTP.header_factory(name, value))
+    head, _, rest = folded.rstrip("\r\n").partition(": ")
+    # A value folded before its first word (long References) is written by the package itself.
+    return rest if head == name and rest else None
 
 
 def clean_header(value: str) -> str:

@@ -55,6 +55,8 @@ class SmtpSender:
         # Connections between sends: the outbox sends one message per call, and a connection
         # (with TLS and login) per message would be slow and look like abuse to a relay.
         self._idle: list[tuple[_Session, float]] = []
+        # Loading the system's certificates takes tens of milliseconds: once, not per connection.
+        self._context: ssl.SSLContext | None = None
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Send each mail; 4xx and connection trouble are transient, 5xx permanent."""
@@ -93,7 +95,9 @@ class SmtpSender:
             if time.monotonic() - since < _KEEP_IDLE:
                 return session
             await session.close()
-        return _Session(self.endpoint, tls_context(self.ca_file), self.timeout)
+        if self._context is None:
+            self._context = tls_context(self.ca_file)
+        return _Session(self.endpoint, self._context, self.timeout)
 
     async def _pace(self) -> None:
         if not self._interval:

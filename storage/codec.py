@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from sqlalchemy import Row
+
 from agenda.chatlinks import ChatButton
 from agenda.reading import Channel, InitiativeUpdate, MessageKind, Proposal, Reading
 from agenda.records import (
@@ -144,8 +146,8 @@ def answer_record(row: AnswerRow) -> Answer:
     )
 
 
-def outbox_record(row: OutboxRow) -> OutboxEntry:
-    """The record of an outbox row."""
+def outbox_record(row: OutboxRow | Row[Any]) -> OutboxEntry:
+    """The record of an outbox row (an ORM object, or a row an UPDATE ... RETURNING gave)."""
     return OutboxEntry(
         group=row.group_slug,
         meeting=row.meeting,
@@ -164,6 +166,22 @@ def outbox_record(row: OutboxRow) -> OutboxEntry:
         sent_at=row.sent_at,
         **chat_extra_from_json(row.chat_extra),
     )
+
+
+# Mail to many at once; everything else answers a person who is waiting and goes first.
+_BULK_PURPOSES = frozenset({"call", "agenda", "invite"})
+URGENT, BULK = 0, 1
+
+
+def outbox_priority(entry: OutboxEntry) -> int:
+    """The outbox row's priority: URGENT for an answer to a person, BULK for mass mail.
+
+    A partner's chat answer is echoed at once however large a call is still going out, so
+    calls, reminders, the published agenda and invitations wait behind echoes, chat answers,
+    approvals and refusals.
+    """
+    bulk = entry.purpose in _BULK_PURPOSES or entry.purpose.startswith("reminder")
+    return BULK if bulk else URGENT
 
 
 def _attachment_to_json(attachment: Attachment) -> dict[str, str]:

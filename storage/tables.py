@@ -219,6 +219,8 @@ class OutboxRow(Base):
     __table_args__ = (
         UniqueConstraint("group_slug", "channel", "dedup_key"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        # The claim's order: what answers a person first, then the oldest.
+        Index("ix_outbox_status_priority_created_at", "status", "priority", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -238,6 +240,8 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     # A chat message's buttons, document and the e-mail to send if the chat is blocked.
     chat_extra: Mapped[dict[str, Any] | None]
+    # 0 answers a person (chat, echo, approval); 1 is bulk (call, reminder, publication).
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AgendaVersionRow(Base):

@@ -35,7 +35,9 @@ pytestmark = pytest.mark.kills
 
 KILLS = 50
 LANES = 2  # independent services side by side, to use both cores of a CI runner
-MESSAGES = 150  # per lane: more than the kills can get through, so every kill lands in sending
+# Per lane: more than the kills can get through (a run sends a few dozen before its kill), so
+# every kill lands while sending.
+MESSAGES = 1000
 
 
 @dataclass
@@ -61,6 +63,7 @@ def _group_far_ahead(folder: Path) -> Path:
 async def _fill(data: Path, group: Path, lane: int) -> None:
     app = await build_app(Settings(data_dir=data, groups=[group]))
     try:
+        entries = []
         for n in range(MESSAGES):
             purpose = "held" if n % 10 == 9 else "echo"
             mail = OutgoingMail(
@@ -71,7 +74,7 @@ async def _fill(data: Path, group: Path, lane: int) -> None:
                 text="Vi har forstået: intet nyt denne gang.\n" * 20,
                 in_reply_to=f"<svar-{n}@example.org>",
             )
-            await app.store.enqueue(
+            entries.append(
                 OutboxEntry(
                     group="partnerskab-norddjurs",
                     meeting="2026-2",
@@ -81,6 +84,7 @@ async def _fill(data: Path, group: Path, lane: int) -> None:
                     mail=mail,
                 )
             )
+        await app.store.enqueue_many(entries)
     finally:
         await close_app(app)
 

@@ -250,3 +250,55 @@ async def test_audit_detail_keeps_what_json_cannot_hold_as_text(synced: SqlStore
     await synced.audit(AuditEntry("testgruppe", "x", "cli", NOW, detail={"at": NOW, "ok": True}))
     [entry] = await synced.audit_log("testgruppe")
     assert entry.detail == {"at": str(NOW), "ok": True}
+
+
+async def test_claim_takes_answers_to_people_before_bulk_then_the_oldest(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<call@x>")))
+    await synced.enqueue(_entry(_mail("<reminder@x>"), purpose="reminder3"))
+    later = NOW + timedelta(minutes=1)
+    await synced.enqueue(_entry(_mail("<echo@x>"), purpose="echo", created_at=later))
+    await synced.enqueue(_chat_echo())
+    claimed = []
+    while (entry := await synced.claim_outbox(later, channels=list(Channel))) is not None:
+        claimed.append(entry.key)
+    assert claimed == ["telegram:42:echo-1", "<echo@x>", "<call@x>", "<reminder@x>"]
+
+
+def _chat_echo() -> OutboxEntry:
+    return replace(_chat("telegram:42:echo-1"), purpose="chat", created_at=NOW)
+
+
+async def test_urgent_only_leaves_bulk_waiting(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<call@x>")))
+    assert await synced.claim_outbox(NOW, channels=[Channel.EMAIL], urgent_only=True) is None
+    assert await synced.claim_outbox(NOW, channels=[Channel.EMAIL]) is not None
+
+
+async def test_recording_one_and_claiming_the_next_leave_one_row_sending(
+    synced: SqlStore,
+) -> None:
+    for n in range(3):
+        await synced.enqueue(_entry(_mail(f"<m{n}@x>"), created_at=NOW + timedelta(seconds=n)))
+    first = await synced.claim_outbox(NOW, channels=[Channel.EMAIL])
+    assert first is not None
+    done = replace(first, status=OutboxStatus.SENT, attempts=1, sent_at=NOW, error=None)
+
+    second = await synced.claim_outbox(NOW, channels=[Channel.EMAIL], finished=done)
+
+    assert second is not None and second.key == "<m1@x>"
+    [sent] = await synced.outbox([OutboxStatus.SENT])
+    assert (sent.key, sent.attempts, sent.sent_at) == ("<m0@x>", 1, NOW)
+    [sending] = await synced.outbox([OutboxStatus.SENDING])
+    assert sending.key == "<m1@x>"
+    assert [e.key for e in await synced.outbox([OutboxStatus.PENDING])] == ["<m2@x>"]
+
+
+async def test_enqueue_many_queues_each_message_once(synced: SqlStore) -> None:
+    entries = [_entry(_mail(f"<m{n}@x>"), recipient=f"p{n}@x") for n in range(4)]
+    await synced.enqueue(entries[0])
+
+    assert await synced.enqueue_many(entries) == 3
+    assert await synced.enqueue_many(entries) == 0
+    queued = await synced.outbox([OutboxStatus.PENDING])
+    assert sorted(e.key for e in queued) == [f"<m{n}@x>" for n in range(4)]
+    assert queued[0].mail == entries[0].mail

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from agenda.addresses import plus_address
 from agenda.errors import WorkflowError
+from agenda.languages import language_for
 from agenda.model import Group, Meeting
-from agenda.records import Call, OutboxStatus
+from agenda.records import Call, OutboxEntry, OutboxStatus
 from agenda.schedule import due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
@@ -74,20 +75,30 @@ async def open_call(
     await audit(app, group, "call.opened", actor, meeting.id, deadline=effective.isoformat())
     meeting = as_called(meeting, call)
     queued = 0
+    # Looked up once: a call to thousands must not ask the database about each contact.
+    linked = {link.contact: link.language for link in await app.store.links(group.slug)}
+    mails: list[OutboxEntry] = []
     # Re-running is safe: each message has a deterministic Message-ID and is queued once.
     for partner in group.partners:
         token = await token_for(app, group, meeting, partner.slug, "call")
         reply_to = plus_address(group.reply_address, token)
         for contact in partner.contacts:
-            speaks = app.renderer.for_language(await language_of(app, group, contact))
+            is_linked = contact.email in linked
+            speaks = app.renderer.for_language(
+                language_for(group, contact, linked.get(contact.email))
+            )
             rendered = speaks.call_mail(
                 group,
                 meeting,
                 partner,
                 contact,
                 reply_to,
-                chat_link=await link_for_mail(app, group, contact),
+                chat_link=None if is_linked else await link_for_mail(app, group, contact),
             )
+            chat = None
+            if is_linked:
+                text = speaks.telegram_text("call", group, meeting=meeting, partner=partner)
+                chat = ChatCopy(text)
             queued += await queue_mail(
                 app,
                 group,
@@ -98,10 +109,10 @@ async def open_call(
                 rendered=rendered,
                 token=token,
                 reply_to=reply_to,
-                chat=ChatCopy(
-                    speaks.telegram_text("call", group, meeting=meeting, partner=partner)
-                ),
+                chat=chat,
+                into=mails,
             )
+    queued += await app.store.enqueue_many(mails)
     return Opened(call=call, mails_queued=queued, deadline=effective)
 
 

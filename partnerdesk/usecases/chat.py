@@ -55,7 +55,7 @@ async def take_in_chat(
 ) -> int | None:
     """Store a chat message, then read and echo it at once (a chat expects a quick answer)."""
     from partnerdesk.usecases.ingest import read_now
-    from partnerdesk.usecases.outbox import deliver_outbox
+    from partnerdesk.usecases.outbox import deliver_chats
 
     stored = await app.store.store_inbound(
         InboundMessage(
@@ -72,7 +72,7 @@ async def take_in_chat(
             from partnerdesk.usecases.chat_partner import finish_correction
 
             await finish_correction(app, person, stored)
-        await deliver_outbox(app)
+        await deliver_chats(app)
     return stored
 
 

@@ -92,9 +92,9 @@ async def _approve(
         outcome, _ = await approve_and_publish(app, group, meeting, email, channel="telegram")
     except PartnerdeskError as exc:
         return [ChatReply(error_sentence(person.language.value, exc))]
-    from partnerdesk.usecases.outbox import deliver_outbox
+    from partnerdesk.usecases.outbox import deliver_chats
 
-    await deliver_outbox(app)
+    await deliver_chats(app, bulk=True)
     text = app.renderer.for_language(person.language).telegram_text(
         "approved",
         group,
@@ -199,9 +199,9 @@ async def assign_pressed(
         await assign_answer(app, group, int(args[0]), partner.slug, actor=person.contact.email)
     except PartnerdeskError as exc:
         return [ChatReply(error_sentence(person.language.value, exc))]
-    from partnerdesk.usecases.outbox import deliver_outbox
+    from partnerdesk.usecases.outbox import deliver_chats
 
-    await deliver_outbox(app)
+    await deliver_chats(app)
     return [
         ChatReply(
             chat_say(person.language, "assigned", answer=args[0], partner=partner.name), edit=True

@@ -61,11 +61,13 @@ async def queue_mail(
     references: tuple[str, ...] = (),
     attachments: tuple[Attachment, ...] = (),
     chat: ChatCopy | None = None,
+    into: list[OutboxEntry] | None = None,
 ) -> bool:
     """Put one e-mail in the outbox; False when the very same message was queued before.
 
     With a chat copy, a contact who linked Telegram gets it in the chat as well (or only
-    there, when they chose so).
+    there, when they chose so). With into, the e-mail is added to that list for one
+    `enqueue_many` (a call to thousands is one transaction) and False is returned for it.
     """
     address = to.email if isinstance(to, Contact) else to
     mail = OutgoingMail(
@@ -98,6 +100,9 @@ async def queue_mail(
         created_at=app.clock(),
         next_attempt_at=app.clock(),
     )
+    if into is not None:
+        into.append(entry)
+        return False
     return await app.store.enqueue(entry) is not None
 
 

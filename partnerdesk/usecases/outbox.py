@@ -1,4 +1,4 @@
-"""Deliver the outbox: one claimed message at a time, retry transient failures with backoff."""
+"""Deliver the outbox: one claimed message at a time, answers to people first, with retries."""
 
 from __future__ import annotations
 
@@ -97,69 +97,112 @@ async def recover_interrupted(app: App) -> int:
     return len(flagged)
 
 
-async def deliver_outbox(app: App, *, batch: int = 50) -> Delivered:
-    """Send up to batch due messages, each claimed, sent and recorded on its own."""
+async def deliver_outbox(app: App, *, batch: int = 500) -> Delivered:
+    """Send up to batch due messages, each claimed, sent and recorded on its own.
+
+    What answers a person goes before bulk mail. Recording a message and claiming the next
+    is one transaction, so a crash still finds at most the one message on the wire "sending".
+    """
     tally = _Tally(interrupted=await recover_interrupted(app))
     channels = [Channel.EMAIL]
     if app.chat_sender is not None:
         # Without a bot, chat messages wait in the outbox until one is configured.
         channels.append(Channel.TELEGRAM)
     try:
-        for _ in range(batch):
-            entry = await app.store.claim_outbox(app.clock(), channels=channels)
-            if entry is None:
-                break
-            await _deliver_one(app, entry, tally)
+        await _deliver(app, tally, channels, batch=batch, urgent_only=False)
     finally:
         await app.mail_sender.close()
     await report_failures(app, tally.given_up)
     return tally.delivered()
 
 
-async def _deliver_one(app: App, entry: OutboxEntry, tally: _Tally) -> None:
-    """Send one claimed row and record how it went; a broken message never stops the pass."""
+async def deliver_chats(app: App, *, bulk: bool = False, batch: int = 50) -> Delivered:
+    """Send the chat messages that answer people, from a chat handler: never e-mail.
+
+    A person in the chat waits for this, so nothing queued for e-mail (a call to thousands)
+    stands in the way; e-mail goes with the service's next pass. With bulk (the chair has just
+    published), the chats' copies of mass mail go too, after every answer to a person.
+    """
+    tally = _Tally()
+    if app.chat_sender is not None:
+        await _deliver(app, tally, [Channel.TELEGRAM], batch=batch, urgent_only=not bulk)
+    await report_failures(app, tally.given_up)
+    return tally.delivered()
+
+
+async def _deliver(
+    app: App, tally: _Tally, channels: list[Channel], *, batch: int, urgent_only: bool
+) -> None:
+    finished: OutboxEntry | None = None
+    try:
+        for _ in range(batch):
+            entry = await app.store.claim_outbox(
+                app.clock(), channels=channels, urgent_only=urgent_only, finished=finished
+            )
+            finished = None
+            if entry is None:
+                return
+            finished = await _deliver_one(app, entry, tally)
+    finally:
+        if finished is not None:
+            await _record(app, finished)
+
+
+async def _record(app: App, entry: OutboxEntry) -> None:
+    assert entry.id is not None
+    await app.store.update_outbox(
+        entry.id,
+        status=entry.status,
+        attempts=entry.attempts,
+        next_attempt_at=entry.next_attempt_at,
+        error=entry.error,
+        sent_at=entry.sent_at,
+    )
+
+
+async def _deliver_one(app: App, entry: OutboxEntry, tally: _Tally) -> OutboxEntry:
+    """Send one claimed row; the row as it is to be recorded (a broken message never stops)."""
     assert entry.id is not None
     attempts = entry.attempts + 1
     try:
         result = await _send(app, entry)
     except Exception as exc:  # anything one message provokes is that message's problem alone
-        await _quarantine(app, entry, attempts, f"{type(exc).__name__}: {exc}", tally)
-        return
+        return _quarantine(entry, attempts, f"{type(exc).__name__}: {exc}", tally)
     crash_point(app.settings, "after_send")
     if result.sent:
         tally.sent += 1
-        await app.store.update_outbox(
-            entry.id,
+        refused = "; ".join(result.refused) or None
+        return replace(
+            entry,
             status=OutboxStatus.SENT,
             attempts=attempts,
             sent_at=app.clock(),
-            error="; ".join(result.refused) or None,
+            error=refused,
         )
-    elif result.unsendable:
-        await _quarantine(app, entry, attempts, result.error or "cannot be sent", tally)
-    elif result.permanent or attempts >= app.settings.outbox_max_attempts:
+    if result.unsendable:
+        return _quarantine(entry, attempts, result.error or "cannot be sent", tally)
+    if result.permanent or attempts >= app.settings.outbox_max_attempts:
         tally.failed += 1
         log.warning("giving up on %s to %s: %s", entry.purpose, entry.recipient, result.error)
-        await app.store.update_outbox(
-            entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=result.error
-        )
-        tally.given_up.append(replace(entry, error=result.error))
+        error = result.error or entry.error
+        failed = replace(entry, status=OutboxStatus.FAILED, attempts=attempts, error=error)
+        tally.given_up.append(failed)
         if result.blocked:
             from partnerdesk.usecases.chat_delivery import chat_blocked
 
             # The person blocked the bot: their chat closes and e-mail takes over.
             await chat_blocked(app, entry)
-    else:
-        tally.retrying += 1
-        # Telegram's own "retry after" wins over our backoff when it is longer.
-        wait = max(backoff(attempts), timedelta(seconds=result.retry_after or 0))
-        await app.store.update_outbox(
-            entry.id,
-            status=OutboxStatus.PENDING,
-            attempts=attempts,
-            next_attempt_at=app.clock() + wait,
-            error=result.error,
-        )
+        return failed
+    tally.retrying += 1
+    # Telegram's own "retry after" wins over our backoff when it is longer.
+    wait = max(backoff(attempts), timedelta(seconds=result.retry_after or 0))
+    return replace(
+        entry,
+        status=OutboxStatus.PENDING,
+        attempts=attempts,
+        next_attempt_at=app.clock() + wait,
+        error=result.error or entry.error,
+    )
 
 
 async def _send(app: App, entry: OutboxEntry) -> DeliveryResult:
@@ -180,19 +223,15 @@ async def _send(app: App, entry: OutboxEntry) -> DeliveryResult:
     return results[0]
 
 
-async def _quarantine(
-    app: App, entry: OutboxEntry, attempts: int, reason: str, tally: _Tally
-) -> None:
+def _quarantine(entry: OutboxEntry, attempts: int, reason: str, tally: _Tally) -> OutboxEntry:
     """Give up on a message that cannot be sent as it is; one log line, the row kept."""
-    assert entry.id is not None
     error = f"{_QUARANTINED}: {' '.join(reason.split())}"
     log.warning("outbox %s (%s to %s) %s", entry.id, entry.purpose, entry.recipient, error)
-    await app.store.update_outbox(
-        entry.id, status=OutboxStatus.FAILED, attempts=attempts, error=error
-    )
+    failed = replace(entry, status=OutboxStatus.FAILED, attempts=attempts, error=error)
     tally.failed += 1
     tally.quarantined += 1
-    tally.given_up.append(replace(entry, error=error))
+    tally.given_up.append(failed)
+    return failed
 
 
 async def report_failures(app: App, entries: list[OutboxEntry]) -> int:
