@@ -66,6 +66,10 @@ class WorkflowError(PartnerdeskError, ValueError):
     """A step that is not allowed in the call's current state."""
 
 
+class VersionConflictError(WorkflowError):
+    """This version of the agenda was saved already, by another process in between."""
+
+
 class NotAllowedError(PartnerdeskError, PermissionError):
     """Someone tried to act without the right to."""
 

@@ -9,14 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from agenda.agenda import Agenda
-from agenda.errors import WorkflowError
+from agenda.errors import VersionConflictError
 from agenda.records import Approval, AuditEntry
 from storage.base import StoreBase
 from storage.tables import AgendaVersionRow, ApprovalRow, AuditRow
 
-
-class VersionConflictError(WorkflowError):
-    """This version of the agenda was saved already, by another process in between."""
+__all__ = ["AgendasPart", "VersionConflictError"]
 
 
 class AgendasPart(StoreBase):

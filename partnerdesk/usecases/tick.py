@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from agenda.errors import PartnerdeskError
+from agenda.errors import PartnerdeskError, VersionConflictError
 from agenda.model import Group, Meeting
 from agenda.schedule import due_reminders, is_past_deadline
 from agenda.workflow import CallState
@@ -117,5 +117,10 @@ async def _schedule(app: App, report: TickReport) -> None:
 
 
 async def _draft(app: App, group: Group, meeting: Meeting, report: TickReport) -> None:
-    await close_and_draft(app, group, meeting, actor="scheduler")
+    try:
+        await close_and_draft(app, group, meeting, actor="scheduler")
+    except VersionConflictError:
+        # Another process drafted this call in the same moment; its draft stands.
+        log.info("the draft of %s/%s was made by another process", group.slug, meeting.id)
+        return
     report.closed.append(f"{group.slug}/{meeting.id}")
