@@ -48,6 +48,9 @@ class Store(Protocol):
     async def issue_token(self, token: ReplyToken) -> ReplyToken:
         """Store a token; if one exists for the same group, meeting, partner, purpose, return it."""
 
+    async def issue_tokens(self, tokens: Sequence[ReplyToken]) -> list[ReplyToken]:
+        """issue_token for many in one transaction; the tokens in the order asked for."""
+
     async def find_token(self, token: str) -> ReplyToken | None:
         """The token record, if the token is known."""
 

@@ -66,10 +66,10 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
     if mail.html:
         # A boundary of our own: the generator would otherwise search the body for its own.
-        msg.make_alternative(boundary=_boundary())
+        msg.make_alternative(boundary=_BOUNDARIES["alternative"])
         msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
     if mail.attachments:
-        msg.make_mixed(boundary=_boundary())
+        msg.make_mixed(boundary=_BOUNDARIES["mixed"])
     for attachment in mail.attachments:
         _attach(msg, attachment)
     return msg
@@ -80,6 +80,12 @@ def _boundary() -> str:
     return f"=_{secrets.token_hex(16)}"
 
 
+# One boundary per nesting level for the whole process: no part can contain one anyway, and a
+# Content-Type header that every message repeats is parsed and folded once, not per message.
+# The two levels differ, so the alternative inside a mixed message ends where it should.
+_BOUNDARIES = {"alternative": _boundary(), "mixed": _boundary()}
+
+
 class _SharedHeader(BaseHeader):
     """A header parsed once and shared by every message that sets the same value.
 
@@ -88,12 +94,17 @@ class _SharedHeader(BaseHeader):
     """
 
     def fold(self, *, policy: Policy) -> str:
-        """The folded header, remembered per policy."""
-        folds: dict[int, tuple[Policy, str]] = self.__dict__.setdefault("_folds", {})
-        known = folds.get(id(policy))
-        if known is None or known[0] is not policy:
-            known = folds[id(policy)] = (policy, super().fold(policy=policy))
-        return known[1]
+        """The folded header, remembered per kind of policy.
+
+        Kept by what folding depends on, not by the policy object: the generator clones its
+        policy for every MIME part, so a cache by identity would miss for every part.
+        """
+        folds: dict[tuple[object, ...], str] = self.__dict__.setdefault("_folds", {})
+        key = (type(policy), policy.linesep, policy.max_line_length, getattr(policy, "utf8", False))
+        known = folds.get(key)
+        if known is None:
+            known = folds[key] = super().fold(policy=policy)
+        return known
 
 
 class _SharedHeaders(HeaderRegistry):
@@ -102,6 +113,19 @@ class _SharedHeaders(HeaderRegistry):
     def __init__(self) -> None:
         super().__init__(base_class=_SharedHeader)
         self._made: dict[tuple[str, str], BaseHeader] = {}
+        self._classes: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        """The header class for a name, made once: the package makes a new class per call.
+
+        It is asked for on every header set (for the header's max count), which was a third
+        of what composing a message cost.
+        """
+        key = name.lower()
+        made = self._classes.get(key)
+        if made is None:
+            made = self._classes[key] = super().__getitem__(name)
+        return made
 
     def __call__(self, name: str, value: Any) -> Any:
         if not isinstance(value, str) or len(value) > 200:

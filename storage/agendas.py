@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from agenda.agenda import Agenda
 from agenda.errors import VersionConflictError
-from agenda.records import Approval, AuditEntry
+from agenda.records import Approval, AuditEntry, ReplyToken
 from storage.base import StoreBase
-from storage.tables import AgendaVersionRow, ApprovalRow, AuditRow
+from storage.tables import AgendaVersionRow, ApprovalRow, AuditRow, ReplyTokenRow
 
 __all__ = ["AgendasPart", "VersionConflictError"]
 
@@ -86,6 +91,55 @@ class AgendasPart(StoreBase):
                 )
                 for row in await session.scalars(query)
             ]
+
+    async def issue_tokens(self, tokens: Sequence[ReplyToken]) -> list[ReplyToken]:
+        """Store many tokens in one transaction; where one exists already, that one is kept.
+
+        A call to thousands issues one token per partner: one INSERT that skips what exists
+        and one SELECT, not a transaction per partner. A new token that collides with another
+        (twelve random hex digits, so hardly ever) leaves its partner without one; that partner
+        is asked again with a new token.
+        """
+        if not tokens:
+            return []
+        dialect = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        table = ReplyTokenRow.__table__.c
+        # Mail systems may change the case of an address; tokens are kept in lower case.
+        rows = [
+            {
+                "token": t.token.strip().lower(),
+                "group_slug": t.group,
+                "meeting": t.meeting,
+                "partner": t.partner,
+                "purpose": t.purpose,
+            }
+            for t in tokens
+        ]
+        found = select(table.token, table.group_slug, table.meeting, table.partner)
+        found = found.add_columns(table.purpose).where(
+            table.group_slug.in_({t.group for t in tokens}),
+            table.meeting.in_({t.meeting for t in tokens}),
+            table.partner.in_({t.partner for t in tokens}),
+            table.purpose.in_({t.purpose for t in tokens}),
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(dialect(ReplyTokenRow).on_conflict_do_nothing(), rows)
+            have = {
+                (r.group_slug, r.meeting, r.partner, r.purpose): ReplyToken(
+                    token=r.token,
+                    group=r.group_slug,
+                    meeting=r.meeting,
+                    partner=r.partner,
+                    purpose=r.purpose,
+                )
+                for r in await session.execute(found)
+            }
+        missing = [t for t in tokens if (t.group, t.meeting, t.partner, t.purpose) not in have]
+        if missing:
+            again = [replace(t, token=secrets.token_hex(6)) for t in missing]
+            for token in await self.issue_tokens(again):
+                have[(token.group, token.meeting, token.partner, token.purpose)] = token
+        return [have[(t.group, t.meeting, t.partner, t.purpose)] for t in tokens]
 
     async def audit(self, entry: AuditEntry) -> None:
         """Append to the audit log."""

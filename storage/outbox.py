@@ -59,8 +59,16 @@ class OutboxPart(StoreBase):
         dialect = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = dialect(OutboxRow).on_conflict_do_nothing().returning(OutboxRow.id)
         async with self._sessions.begin() as session:
-            inserted = await session.scalars(statement, [_values(e) for e in entries])
-            return len(inserted.all())
+            inserted = len((await session.scalars(statement, [_values(e) for e in entries])).all())
+        if inserted >= _ANALYZE_AFTER and self.engine.dialect.name == "postgresql":
+            # The planner's statistics still say the outbox has (almost) nothing pending, so it
+            # would fetch and sort every pending row for each claim: a call to thousands then
+            # costs time proportional to its size squared. Autovacuum analyses only once a
+            # tenth of the table has changed, which a call to a long-used outbox never reaches.
+            async with self.engine.connect() as connection:
+                await connection.execute(_ANALYZE)
+                await connection.commit()
+        return inserted
 
     async def outbox(
         self,
@@ -170,6 +178,10 @@ class OutboxPart(StoreBase):
             if sent_at is not None:
                 row.sent_at = sent_at
 
+
+# Rows queued at once from which PostgreSQL is told to look at the outbox again (see above).
+_ANALYZE_AFTER = 100
+_ANALYZE = text("ANALYZE outbox")
 
 # Parameters, so each statement is built once and not once per message.
 _NOW = bindparam("now", type_=OutboxRow.__table__.c.next_attempt_at.type)

@@ -145,6 +145,28 @@ async def test_token_is_stable_per_partner_and_call(store: SqlStore) -> None:
     assert reminder.token == "ddd444"
 
 
+async def test_tokens_issued_together_keep_existing_ones_and_draw_anew_on_collision(
+    store: SqlStore,
+) -> None:
+    await store.sync_group(small_group())
+    first = await store.issue_token(ReplyToken("aaa111", "testgruppe", "2026-2", "lo"))
+    issued = await store.issue_tokens(
+        [
+            ReplyToken("bbb222", "testgruppe", "2026-2", "lo"),
+            # Taken by lo's token for another meeting: horesta must get a token of its own.
+            ReplyToken("AAA111", "testgruppe", "2026-3", "horesta"),
+        ]
+    )
+    assert [t.partner for t in issued] == ["lo", "horesta"]
+    assert issued[0] == first
+    assert issued[1].token not in ("aaa111", "")
+    assert await store.find_token(issued[1].token) == issued[1]
+    assert (
+        await store.issue_token(ReplyToken("eee555", "testgruppe", "2026-3", "horesta"))
+        == (issued[1])
+    )
+
+
 async def test_find_token_ignores_case_changed_by_mail_systems(store: SqlStore) -> None:
     await store.sync_group(small_group())
     issued = await store.issue_token(ReplyToken("abc123", "testgruppe", "2026-2", "lo"))

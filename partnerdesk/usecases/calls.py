@@ -21,6 +21,7 @@ from partnerdesk.usecases.common import (
     local,
     queue_mail,
     token_for,
+    tokens_for,
 )
 from partnerdesk.usecases.linking import language_of, link_for_mail
 
@@ -78,9 +79,11 @@ async def open_call(
     # Looked up once: a call to thousands must not ask the database about each contact.
     linked = {link.contact: link.language for link in await app.store.links(group.slug)}
     mails: list[OutboxEntry] = []
+    # One transaction for every partner's token, not one each.
+    tokens = await tokens_for(app, group, meeting, [p.slug for p in group.partners], "call")
     # Re-running is safe: each message has a deterministic Message-ID and is queued once.
     for partner in group.partners:
-        token = await token_for(app, group, meeting, partner.slug, "call")
+        token = tokens[partner.slug]
         reply_to = plus_address(group.reply_address, token)
         for contact in partner.contacts:
             is_linked = contact.email in linked

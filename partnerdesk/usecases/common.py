@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -28,6 +29,23 @@ async def token_for(app: App, group: Group, meeting: Meeting, partner: str, purp
         purpose=purpose,
     )
     return (await app.store.issue_token(wanted)).token
+
+
+async def tokens_for(
+    app: App, group: Group, meeting: Meeting, partners: Sequence[str], purpose: str
+) -> dict[str, str]:
+    """Each partner's reply token for this call, issued in one transaction (partner -> token)."""
+    wanted = [
+        ReplyToken(
+            token=secrets.token_hex(6),
+            group=group.slug,
+            meeting=meeting.id,
+            partner=partner,
+            purpose=purpose,
+        )
+        for partner in partners
+    ]
+    return {t.partner: t.token for t in await app.store.issue_tokens(wanted)}
 
 
 async def audit(
