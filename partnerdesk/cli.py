@@ -235,7 +235,7 @@ Handler = Callable[[argparse.Namespace, "Settings"], Coroutine[Any, Any, int]]
 _HANDLERS: dict[tuple[str, str | None], str] = {
     ("demo", None): "commands:demo",
     ("run", None): "commands:run",
-    ("call", "open"): "commands:call_open",
+    ("call", "open"): "open_all_command:call_open",
     ("call", "close"): "commands:call_close",
     ("call", "status"): "commands:call_status",
     ("call", "review"): "review_commands:call_review",

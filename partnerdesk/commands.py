@@ -108,7 +108,7 @@ def _moment(group: Group, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(group.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
-def _undelivered(group: Group, queued: int, report: TickReport) -> bool:
+def undelivered(group: Group | str, queued: int, report: TickReport) -> bool:
     """Say loudly, on stderr, that mail was queued and none of it could be sent."""
     if not queued or report.sent or not (report.retrying or report.send_failed):
         return False
@@ -119,12 +119,8 @@ def _undelivered(group: Group, queued: int, report: TickReport) -> bool:
     return True
 
 
-async def call_open(args: argparse.Namespace, settings: Settings) -> int:
-    """partnerdesk call open: send the call to every contact (of every group with --all)."""
-    if getattr(args, "all", False):
-        from partnerdesk.open_all_command import call_open_all
-
-        return await call_open_all(args, settings)
+async def call_open_one(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk call open for one meeting: send the call to every contact."""
     if args.meeting is None:
         raise UsageError("call_open_needs_meeting")
     async with _app(settings) as app:
@@ -152,7 +148,7 @@ async def call_open(args: argparse.Namespace, settings: Settings) -> int:
             sent=report.sent,
         )
     )
-    return 1 if _undelivered(group, opened.mails_queued, report) else 0
+    return 1 if undelivered(group, opened.mails_queued, report) else 0
 
 
 async def call_close(args: argparse.Namespace, settings: Settings) -> int:
@@ -172,7 +168,7 @@ async def call_close(args: argparse.Namespace, settings: Settings) -> int:
             sent=report.sent,
         )
     )
-    return 1 if _undelivered(group, closed.mails_queued, report) else 0
+    return 1 if undelivered(group, closed.mails_queued, report) else 0
 
 
 async def call_status(args: argparse.Namespace, settings: Settings) -> int:

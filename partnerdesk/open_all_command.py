@@ -1,12 +1,11 @@
-"""partnerdesk call open --all: the call in every configured group, one line per group."""
+"""partnerdesk call open: one meeting's call, or with --all the call in every configured group."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from zoneinfo import ZoneInfo
 
-from partnerdesk.commands import app_for, deadline_in
+from partnerdesk.commands import app_for, call_open_one, deadline_in, undelivered
 from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
 from partnerdesk.texts import error_sentence, pick, say
@@ -28,6 +27,13 @@ def _line(language: str, done: GroupOpening) -> str:
         )
     state = pick(language, "call_states", done.opened.call.state.value)
     return say(language, "call_state", meeting=done.meeting.id, state=state)
+
+
+async def call_open(args: argparse.Namespace, settings: Settings) -> int:
+    """partnerdesk call open: with --all every group's call, else the one meeting's."""
+    if getattr(args, "all", False):
+        return await call_open_all(args, settings)
+    return await call_open_one(args, settings)
 
 
 async def call_open_all(args: argparse.Namespace, settings: Settings) -> int:
@@ -59,8 +65,6 @@ async def call_open_all(args: argparse.Namespace, settings: Settings) -> int:
             sent=report.sent,
         )
     )
-    if queued and not report.sent and (report.retrying or report.send_failed):
-        line = say(language, "delivery_failed", waiting=report.retrying, failed=report.send_failed)
-        print(line, file=sys.stderr)
+    if undelivered(language, queued, report):
         return 1
     return 1 if failed or broken else 0
