@@ -6,7 +6,7 @@ import re
 import secrets
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
-from email.policy import SMTP, Policy, default
+from email.policy import SMTP, SMTPUTF8, Policy, default
 from email.utils import format_datetime, localtime
 from functools import lru_cache
 from typing import Any
@@ -73,6 +73,18 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     for attachment in mail.attachments:
         _attach(msg, attachment)
     return msg
+
+
+def message_bytes(mail: OutgoingMail, *, utf8: bool, linesep: str = "\r\n") -> bytes:
+    """The composed message as it goes on the wire (CRLF) or into a file (LF).
+
+    With utf8, headers are written in UTF-8 (SMTPUTF8); without, as 7-bit RFC 2047.
+    """
+    policy = (SMTPUTF8 if utf8 else SMTP) if linesep == "\r\n" else _FILE_POLICIES[utf8]
+    return compose(mail, utf8=utf8).as_bytes(policy=policy)
+
+
+_FILE_POLICIES = {True: SMTPUTF8.clone(linesep="\n"), False: default}
 
 
 def _boundary() -> str:

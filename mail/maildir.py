@@ -10,13 +10,12 @@ import os
 import socket
 from collections import deque
 from collections.abc import Sequence
-from email.policy import SMTPUTF8, default
 from itertools import islice
 from pathlib import Path
 
 from agenda.ports import DeliveryResult, Fetched
 from agenda.records import OutgoingMail
-from mail.compose import compose, needs_smtputf8
+from mail.compose import message_bytes, needs_smtputf8
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,6 @@ _PREFIX = "maildir:"
 _PROCESSED = "Processed"
 _REFUSED = "Refused"
 _SUBFOLDERS = ("tmp", "new", "cur")
-_UTF8 = SMTPUTF8.clone(linesep="\n")
 # As the IMAP source: a message larger than this is moved aside unread.
 MAX_SIZE = 25_000_000
 
@@ -50,7 +48,7 @@ class MaildirSender:
         try:
             # Addresses with æøå before the @ are kept as UTF-8; everything else is 7-bit.
             utf8 = needs_smtputf8(mail)
-            data = compose(mail, utf8=utf8).as_bytes(policy=_UTF8 if utf8 else default)
+            data = message_bytes(mail, utf8=utf8, linesep="\n")
         except Exception as exc:  # a message that cannot be composed never will be
             error = f"cannot compose the message: {type(exc).__name__}: {exc}"
             return DeliveryResult(

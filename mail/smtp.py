@@ -6,14 +6,13 @@ import asyncio
 import ssl
 import time
 from collections.abc import Sequence
-from email.policy import SMTP, SMTPUTF8
 from pathlib import Path
 
 import aiosmtplib
 
 from agenda.ports import DeliveryResult
 from agenda.records import OutgoingMail
-from mail.compose import NeedsSmtpUtf8, compose, envelope_address, needs_smtputf8
+from mail.compose import NeedsSmtpUtf8, envelope_address, message_bytes, needs_smtputf8
 from mail.errors import DeliveryError
 from mail.urls import Endpoint, parse_smtp_url, tls_context
 
@@ -147,7 +146,7 @@ class _Session:
         try:
             sender = envelope_address(mail.sender, utf8=utf8)
             recipients = [envelope_address(r, utf8=utf8) for r in mail.recipients]
-            data = compose(mail, utf8=utf8).as_bytes(policy=SMTPUTF8 if utf8 else SMTP)
+            data = message_bytes(mail, utf8=utf8)
         except NeedsSmtpUtf8 as exc:
             error = f"{exc}; the server does not offer it"
             return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
