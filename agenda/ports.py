@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -158,16 +159,14 @@ class Store(Protocol):
     ) -> None:
         """Record how sending went."""
 
-    async def claim_outbox(
+    def outbox_claims(
         self,
-        now: datetime,
         *,
         channels: Sequence[Channel],
         group: str | None = None,
         urgent_only: bool = False,
-        finished: OutboxEntry | None = None,
-    ) -> OutboxEntry | None:
-        """Mark the next due pending row "sending" and return it, recording `finished` too."""
+    ) -> AbstractAsyncContextManager[OutboxClaims]:
+        """A sender's claims for one pass, one step per message (see OutboxClaims)."""
 
     async def close_call_once(self, group: str, meeting: str, closed_at: datetime) -> bool:
         """Move an open call to closed under its row's lock; True for the one caller that did."""
@@ -249,12 +248,62 @@ class DeliveryResult:
     retry_after: float | None = None
 
 
+@dataclass(frozen=True)
+class ClaimStep:
+    """What one step of a sender's claims did."""
+
+    # The reserved row given to start is now "sending", for this sender alone.
+    started: bool
+    # The next due row, reserved for this sender until the time asked for; None when none.
+    reserved: OutboxEntry | None
+
+
+class OutboxClaims(Protocol):
+    """Sending the outbox as a pipeline, one transaction per message.
+
+    A row is first reserved (it stays pending, not due before the reservation ends), then
+    started ("sending") just before its data is handed over, then recorded. One step records
+    the last message, starts the reserved one and reserves the next, so a sender can compose
+    and open the envelope of the next message while the database works.
+    """
+
+    async def step(
+        self,
+        now: datetime,
+        *,
+        finished: OutboxEntry | None = None,
+        start: OutboxEntry | None = None,
+        release: bool = False,
+        reserve_until: datetime | None = None,
+    ) -> ClaimStep:
+        """Record finished; start the reserved row start (give it back if release); reserve."""
+
+
+class Handover(Protocol):
+    """One message on its way out, in the steps that decide what a crash leaves behind."""
+
+    async def open(self) -> DeliveryResult | None:
+        """Everything short of handing the data over (the SMTP envelope); a result if it failed.
+
+        Raises mail.errors.DeliveryError when the server cannot be reached at all.
+        """
+
+    async def hand_over(self) -> DeliveryResult:
+        """Hand the data over: the one step after which the message may have arrived."""
+
+    async def abandon(self) -> None:
+        """Take back what open() did; nothing was handed over."""
+
+
 class MailSender(Protocol):
     """Sends composed e-mail (SMTP, or a Maildir outbox on the embedded default)."""
 
     # True when what receives the mail keeps one copy per Message-ID, so a message cut off
     # while sending may safely be sent again; False when a second copy would arrive.
     deduplicates: bool
+
+    def prepare(self, mail: OutgoingMail) -> Handover:
+        """The mail composed and ready to be opened and handed over."""
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Send a batch over one connection; one result per mail, in order."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from agenda.ports import DeliveryResult, Fetched
 from agenda.records import OutgoingMail
 from mail.compose import message_bytes, needs_smtputf8
+from mail.handover import WholeHandover
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ class MaildirSender:
         if (self.path / "new" / name).exists() or (self.path / "cur" / name).exists():
             return True
         return any((self.path / "cur").glob(f"{name}:*"))
+
+    def prepare(self, mail: OutgoingMail) -> WholeHandover:
+        """The mail, to be written when handed over."""
+        return WholeHandover(self.send, mail)
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Write the batch; a disk error is a transient failure."""

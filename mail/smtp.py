@@ -23,11 +23,7 @@ _KEEP_IDLE = 20.0
 
 
 class _Dropped(Exception):
-    """The connection went away; before_data says nothing of the message was handed over."""
-
-    def __init__(self, reason: str, *, before_data: bool) -> None:
-        super().__init__(reason)
-        self.before_data = before_data
+    """The connection went away before the message's data was handed over."""
 
 
 class SmtpSender:
@@ -57,30 +53,22 @@ class SmtpSender:
         # Loading the system's certificates takes tens of milliseconds: once, not per connection.
         self._context: ssl.SSLContext | None = None
 
+    def prepare(self, mail: OutgoingMail) -> SmtpHandover:
+        """The mail composed for the wire, to be opened and handed over (see Handover)."""
+        return SmtpHandover(self, mail)
+
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
         """Send each mail; 4xx and connection trouble are transient, 5xx permanent."""
-        if not mails:
-            return []
-        async with self._slots:
-            session = await self._session()
-            results: list[DeliveryResult] = []
-            kept = False
+        results: list[DeliveryResult] = []
+        for index, mail in enumerate(mails):
+            handover = self.prepare(mail)
             try:
-                for index, mail in enumerate(mails):
-                    await self._pace()
-                    try:
-                        results.append(await session.deliver(mail))
-                    except DeliveryError as exc:
-                        # No connection could be opened: the rest of the batch would fail alike.
-                        failed = [_failure(m, exc) for m in mails[index:]]
-                        return results + failed
-                if session.client is not None:
-                    self._idle.append((session, time.monotonic()))
-                    kept = True
-                return results
-            finally:
-                if not kept:
-                    await session.close()
+                refused = await handover.open()
+            except DeliveryError as exc:
+                # No connection could be opened: the rest of the batch would fail alike.
+                return results + [_failure(m, exc) for m in mails[index:]]
+            results.append(refused or await handover.hand_over())
+        return results
 
     async def close(self) -> None:
         """Say goodbye on every connection kept between sends."""
@@ -98,6 +86,12 @@ class SmtpSender:
             self._context = tls_context(self.ca_file)
         return _Session(self.endpoint, self._context, self.timeout)
 
+    def _keep(self, session: _Session) -> None:
+        """Give a mail's connection back for the next one, and its slot."""
+        if session.client is not None:
+            self._idle.append((session, time.monotonic()))
+        self._slots.release()
+
     async def _pace(self) -> None:
         if not self._interval:
             return
@@ -109,6 +103,65 @@ class SmtpSender:
             await asyncio.sleep(slot - now)
 
 
+class SmtpHandover:
+    """One mail on its way: composed at once, its envelope opened, then its data handed over.
+
+    Between open() and hand_over() the mail holds one of the sender's connections; the
+    outbox marks the mail "sending" in the meantime, so only what may have arrived is marked.
+    """
+
+    def __init__(self, sender: SmtpSender, mail: OutgoingMail) -> None:
+        self.sender = sender
+        self.mail = mail
+        self._session: _Session | None = None
+        self._data: bytes | None = None
+        self._failed: DeliveryResult | None = None
+        if not needs_smtputf8(mail):
+            # Whatever the server offers, this one goes 7-bit: compose it now, not on the wire.
+            composed = _composed(mail, utf8=False)
+            if isinstance(composed, DeliveryResult):
+                self._failed = composed
+            else:
+                self._data = composed
+
+    async def open(self) -> DeliveryResult | None:
+        """Everything short of handing the data over; a result when the mail fails already.
+
+        Raises DeliveryError when no connection can be opened (nothing is wrong with the mail).
+        """
+        if self._failed is not None:
+            return self._failed
+        await self.sender._slots.acquire()
+        try:
+            session = await self.sender._session()
+            await self.sender._pace()
+            refused, self._data = await session.open(self.mail, self._data)
+        except BaseException:
+            self.sender._slots.release()
+            raise
+        if refused is not None:
+            self.sender._keep(session)
+            return refused
+        self._session = session
+        return None
+
+    async def hand_over(self) -> DeliveryResult:
+        """Hand the data over: the one step after which the mail may have arrived."""
+        session, self._session = self._session, None
+        assert session is not None and self._data is not None, "open() first"
+        try:
+            return await session.hand_over(self.mail, self._data)
+        finally:
+            self.sender._keep(session)
+
+    async def abandon(self) -> None:
+        """Take back an opened envelope; nothing was handed over."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.reset()
+            self.sender._keep(session)
+
+
 class _Session:
     """One batch's connection: opened on first use, opened again if the server hangs up."""
 
@@ -117,47 +170,52 @@ class _Session:
         self.context = context
         self.timeout = timeout
         self.client: aiosmtplib.SMTP | None = None
+        # Recipients the server refused while others took the envelope of the current mail.
+        self._refused: dict[str, aiosmtplib.SMTPRecipientRefused] = {}
 
-    async def deliver(self, mail: OutgoingMail) -> DeliveryResult:
-        """Hand one mail over; raises DeliveryError only when no connection can be opened."""
+    async def open(
+        self, mail: OutgoingMail, data: bytes | None
+    ) -> tuple[DeliveryResult | None, bytes | None]:
+        """MAIL FROM and RCPT TO (composing first if it waited for the server's extensions).
+
+        A result when the mail fails already; else the data to hand over. Raises DeliveryError
+        only when no connection can be opened.
+        """
         try:
-            return await self._attempt(mail)
-        except _Dropped as dropped:
+            return await self._envelope(mail, data)
+        except _Dropped:
             await self.close()
-            if not dropped.before_data:
-                # The server may have the message already; the outbox retries it later.
-                return DeliveryResult(mail.message_id, sent=False, error=str(dropped))
         # Nothing was handed over on the dropped connection: safe to try once more on a new one.
         try:
-            return await self._attempt(mail)
+            return await self._envelope(mail, data)
         except _Dropped as dropped:
             await self.close()
-            return DeliveryResult(mail.message_id, sent=False, error=str(dropped))
+            return DeliveryResult(mail.message_id, sent=False, error=str(dropped)), None
 
-    async def _attempt(self, mail: OutgoingMail) -> DeliveryResult:
+    async def _envelope(
+        self, mail: OutgoingMail, data: bytes | None
+    ) -> tuple[DeliveryResult | None, bytes | None]:
         if not mail.recipients:
-            return DeliveryResult(
+            failed = DeliveryResult(
                 mail.message_id, sent=False, permanent=True, error="no recipients"
             )
+            return failed, None
         client = await self._connected()
         # UTF-8 headers and envelopes only where an address needs them and the server offers
         # SMTPUTF8; otherwise names are RFC 2047-encoded and domains sent in their IDNA form.
-        utf8 = needs_smtputf8(mail) and client.supports_extension("smtputf8")
+        utf8 = data is None and client.supports_extension("smtputf8")
+        if data is None:
+            composed = _composed(mail, utf8=utf8)
+            if isinstance(composed, DeliveryResult):
+                return composed, None
+            data = composed
         try:
             sender = envelope_address(mail.sender, utf8=utf8)
             recipients = [envelope_address(r, utf8=utf8) for r in mail.recipients]
-            data = message_bytes(mail, utf8=utf8)
-        except NeedsSmtpUtf8 as exc:
-            error = f"{exc}; the server does not offer it"
-            return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
-        except Exception as exc:  # a message that cannot be composed never will be
-            error = f"cannot compose the message: {type(exc).__name__}: {exc}"
-            return DeliveryResult(
-                mail.message_id, sent=False, permanent=True, unsendable=True, error=error
-            )
+        except ValueError as exc:
+            return _unsendable(mail, exc), None
         options = ["SMTPUTF8"] if utf8 else []
         encoding = "utf-8" if utf8 else "ascii"
-        stage_data = False
         try:
             await client.mail(sender, options=options, encoding=encoding)
             refused: dict[str, aiosmtplib.SMTPRecipientRefused] = {}
@@ -166,23 +224,44 @@ class _Session:
                     await client.rcpt(recipient, encoding=encoding)
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     refused[recipient] = exc
-            if len(refused) == len(recipients):
-                await client.rset()
-                # Nobody takes it; permanent only when every refusal is.
-                permanent = all(exc.code >= 500 for exc in refused.values())
-                return DeliveryResult(
-                    mail.message_id, sent=False, permanent=permanent, error=_describe(refused)
-                )
-            stage_data = True
+        except aiosmtplib.SMTPResponseException as exc:
+            await self.reset()
+            error = f"{exc.code} {exc.message}"
+            failed = DeliveryResult(
+                mail.message_id, sent=False, permanent=exc.code >= 500, error=error
+            )
+            return failed, None
+        except _TRANSPORT_ERRORS as exc:
+            raise _Dropped(_text(exc)) from exc
+        if len(refused) == len(recipients):
+            await self.reset()
+            # Nobody takes it; permanent only when every refusal is.
+            permanent = all(exc.code >= 500 for exc in refused.values())
+            failed = DeliveryResult(
+                mail.message_id, sent=False, permanent=permanent, error=_describe(refused)
+            )
+            return failed, None
+        self._refused = refused
+        return None, data
+
+    async def hand_over(self, mail: OutgoingMail, data: bytes) -> DeliveryResult:
+        """DATA: the message handed over; transient failure if the connection drops now."""
+        client = self.client
+        refused, self._refused = self._refused, {}
+        try:
+            if client is None:
+                raise _Dropped("the connection was closed")
             await client.data(data)
         except aiosmtplib.SMTPResponseException as exc:
-            await self._reset()
+            await self.reset()
             error = f"{exc.code} {exc.message}"
             return DeliveryResult(
                 mail.message_id, sent=False, permanent=exc.code >= 500, error=error
             )
-        except _TRANSPORT_ERRORS as exc:
-            raise _Dropped(_text(exc), before_data=not stage_data) from exc
+        except (*_TRANSPORT_ERRORS, _Dropped) as exc:
+            await self.close()
+            # The server may have the message already; the outbox decides what to do.
+            return DeliveryResult(mail.message_id, sent=False, error=_text(exc))
         # Some recipients refused while others took it: sent; the others are not sent again.
         return DeliveryResult(
             mail.message_id,
@@ -218,7 +297,8 @@ class _Session:
         self.client = client
         return client
 
-    async def _reset(self) -> None:
+    async def reset(self) -> None:
+        """RSET: forget the envelope under way; a connection that fails it is closed."""
         if self.client is None:
             return
         try:
@@ -246,6 +326,22 @@ def _text(exc: BaseException) -> str:
 
 def _describe(refused: dict[str, aiosmtplib.SMTPRecipientRefused]) -> str:
     return "; ".join(f"{addr}: {exc.code} {exc.message}" for addr, exc in refused.items())
+
+
+def _composed(mail: OutgoingMail, *, utf8: bool) -> bytes | DeliveryResult:
+    """The message's bytes, or why it can never be sent as it is."""
+    try:
+        return message_bytes(mail, utf8=utf8)
+    except Exception as exc:  # a message that cannot be composed never will be
+        return _unsendable(mail, exc)
+
+
+def _unsendable(mail: OutgoingMail, exc: Exception) -> DeliveryResult:
+    if isinstance(exc, NeedsSmtpUtf8):
+        error = f"{exc}; the server does not offer it"
+        return DeliveryResult(mail.message_id, sent=False, permanent=True, error=error)
+    error = f"cannot compose the message: {type(exc).__name__}: {exc}"
+    return DeliveryResult(mail.message_id, sent=False, permanent=True, unsendable=True, error=error)
 
 
 def _failure(mail: OutgoingMail, exc: DeliveryError) -> DeliveryResult:

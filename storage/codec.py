@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Row
@@ -148,23 +149,33 @@ def answer_record(row: AnswerRow) -> Answer:
 
 def outbox_record(row: OutboxRow | Row[Any]) -> OutboxEntry:
     """The record of an outbox row (an ORM object, or a row an UPDATE ... RETURNING gave)."""
+    return _outbox(lambda name: getattr(row, name))
+
+
+def outbox_from_values(values: Mapping[str, Any]) -> OutboxEntry:
+    """The record of an outbox row given as column values (read by the driver itself)."""
+    return _outbox(values.__getitem__)
+
+
+def _outbox(column: Callable[[str], Any]) -> OutboxEntry:
+    mail = column("mail")
     return OutboxEntry(
-        group=row.group_slug,
-        meeting=row.meeting,
-        purpose=row.purpose,
-        channel=Channel(row.channel),
-        recipient=row.recipient,
-        mail=mail_from_json(row.mail) if row.mail is not None else None,
-        chat_text=row.chat_text,
-        key=row.dedup_key,
-        id=row.id,
-        status=OutboxStatus(row.status),
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        error=row.error,
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-        **chat_extra_from_json(row.chat_extra),
+        group=column("group_slug"),
+        meeting=column("meeting"),
+        purpose=column("purpose"),
+        channel=Channel(column("channel")),
+        recipient=column("recipient"),
+        mail=mail_from_json(mail) if mail is not None else None,
+        chat_text=column("chat_text"),
+        key=column("dedup_key"),
+        id=column("id"),
+        status=OutboxStatus(column("status")),
+        attempts=column("attempts"),
+        next_attempt_at=column("next_attempt_at"),
+        error=column("error"),
+        created_at=column("created_at"),
+        sent_at=column("sent_at"),
+        **chat_extra_from_json(column("chat_extra")),
     )
 
 

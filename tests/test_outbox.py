@@ -15,12 +15,13 @@ import pytest
 from agenda.ports import DeliveryResult
 from agenda.reading import Channel
 from agenda.records import OutboxStatus, OutgoingMail
+from mail.handover import WholeHandover
 from partnerdesk.app import App
 from partnerdesk.usecases import calls
 from partnerdesk.usecases.common import queue_mail
 from partnerdesk.usecases.outbox import deliver_outbox
 from partnerdesk.usecases.tick import tick
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, claim_next
 
 
 def _sent(app: App) -> list[EmailMessage]:
@@ -44,6 +45,9 @@ class _Failing:
         send = self.inner.send  # type: ignore[attr-defined]
         results: list[DeliveryResult] = await send(mails)
         return results
+
+    def prepare(self, mail: OutgoingMail) -> WholeHandover:
+        return WholeHandover(self.send, mail)
 
     async def close(self) -> None:
         self.closed += 1
@@ -129,6 +133,9 @@ class _Smtpish:
         self.sent += len(mails)
         return [DeliveryResult(m.message_id, sent=True) for m in mails]
 
+    def prepare(self, mail: OutgoingMail) -> WholeHandover:
+        return WholeHandover(self.send, mail)
+
     async def close(self) -> None:
         """Nothing to close."""
 
@@ -139,7 +146,7 @@ async def test_a_message_cut_off_on_the_way_to_smtp_is_given_up_and_reported_not
     app.settings.sending_timeout_seconds = 0
     for n in range(3):
         await _queue(app, n)
-    claimed = await app.store.claim_outbox(app.clock(), channels=[Channel.EMAIL])
+    claimed = await claim_next(app.store, app.clock(), channels=[Channel.EMAIL])
     assert claimed is not None and claimed.id is not None  # then the process died
     sender = _Smtpish()
     app.mail_sender = sender
@@ -161,7 +168,7 @@ async def test_a_message_cut_off_on_the_way_to_the_maildir_is_written_again_once
 ) -> None:
     app.settings.sending_timeout_seconds = 0
     await _queue(app, 1)
-    claimed = await app.store.claim_outbox(app.clock(), channels=[Channel.EMAIL])
+    claimed = await claim_next(app.store, app.clock(), channels=[Channel.EMAIL])
     assert claimed is not None and claimed.mail is not None
     await app.mail_sender.send([claimed.mail])  # it got there; then the process died
 

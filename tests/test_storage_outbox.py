@@ -13,6 +13,7 @@ from agenda.errors import NotFoundError, WorkflowError
 from agenda.reading import Channel
 from agenda.records import Approval, Attachment, AuditEntry, OutboxEntry, OutboxStatus, OutgoingMail
 from storage.repository import SqlStore
+from tests.conftest import claim_next
 from tests.domain_fixtures import small_group
 
 pytest_plugins = ["tests.storage_fixtures"]
@@ -132,18 +133,18 @@ async def test_claim_takes_the_oldest_due_row_and_marks_it_sending(synced: SqlSt
     await synced.enqueue(_entry(_mail("<a@x>"), created_at=NOW + timedelta(minutes=1)))
     await synced.enqueue(_chat("telegram:42:echo-1"))
     claimed_at = NOW + timedelta(minutes=5)
-    first = await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL])
+    first = await claim_next(synced, claimed_at, channels=[Channel.EMAIL])
     assert first is not None and first.key == "<a@x>"
     assert (first.status, first.next_attempt_at) == (OutboxStatus.SENDING, claimed_at)
     [sending] = await synced.outbox([OutboxStatus.SENDING])
     assert sending.key == "<a@x>" and sending.next_attempt_at == claimed_at
-    second = await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL])
+    second = await claim_next(synced, claimed_at, channels=[Channel.EMAIL])
     assert second is not None and second.key == "<b@x>"
     # Not yet due, and chats only when asked for.
-    assert await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL]) is None
-    chat = await synced.claim_outbox(claimed_at, channels=[Channel.EMAIL, Channel.TELEGRAM])
+    assert await claim_next(synced, claimed_at, channels=[Channel.EMAIL]) is None
+    chat = await claim_next(synced, claimed_at, channels=[Channel.EMAIL, Channel.TELEGRAM])
     assert chat is not None and chat.channel is Channel.TELEGRAM
-    assert await synced.claim_outbox(claimed_at, channels=[]) is None
+    assert await claim_next(synced, claimed_at, channels=[]) is None
 
 
 async def test_claims_from_two_connections_never_take_the_same_row(
@@ -158,7 +159,7 @@ async def test_claims_from_two_connections_never_take_the_same_row(
 
         async def drain(store: SqlStore) -> list[str]:
             taken = []
-            while (entry := await store.claim_outbox(NOW, channels=[Channel.EMAIL])) is not None:
+            while (entry := await claim_next(store, NOW, channels=[Channel.EMAIL])) is not None:
                 taken.append(entry.key)
             return taken
 
@@ -259,7 +260,7 @@ async def test_claim_takes_answers_to_people_before_bulk_then_the_oldest(synced:
     await synced.enqueue(_entry(_mail("<echo@x>"), purpose="echo", created_at=later))
     await synced.enqueue(_chat_echo())
     claimed = []
-    while (entry := await synced.claim_outbox(later, channels=list(Channel))) is not None:
+    while (entry := await claim_next(synced, later, channels=list(Channel))) is not None:
         claimed.append(entry.key)
     assert claimed == ["telegram:42:echo-1", "<echo@x>", "<call@x>", "<reminder@x>"]
 
@@ -270,8 +271,8 @@ def _chat_echo() -> OutboxEntry:
 
 async def test_urgent_only_leaves_bulk_waiting(synced: SqlStore) -> None:
     await synced.enqueue(_entry(_mail("<call@x>")))
-    assert await synced.claim_outbox(NOW, channels=[Channel.EMAIL], urgent_only=True) is None
-    assert await synced.claim_outbox(NOW, channels=[Channel.EMAIL]) is not None
+    assert await claim_next(synced, NOW, channels=[Channel.EMAIL], urgent_only=True) is None
+    assert await claim_next(synced, NOW, channels=[Channel.EMAIL]) is not None
 
 
 async def test_recording_one_and_claiming_the_next_leave_one_row_sending(
@@ -279,11 +280,11 @@ async def test_recording_one_and_claiming_the_next_leave_one_row_sending(
 ) -> None:
     for n in range(3):
         await synced.enqueue(_entry(_mail(f"<m{n}@x>"), created_at=NOW + timedelta(seconds=n)))
-    first = await synced.claim_outbox(NOW, channels=[Channel.EMAIL])
+    first = await claim_next(synced, NOW, channels=[Channel.EMAIL])
     assert first is not None
     done = replace(first, status=OutboxStatus.SENT, attempts=1, sent_at=NOW, error=None)
 
-    second = await synced.claim_outbox(NOW, channels=[Channel.EMAIL], finished=done)
+    second = await claim_next(synced, NOW, channels=[Channel.EMAIL], finished=done)
 
     assert second is not None and second.key == "<m1@x>"
     [sent] = await synced.outbox([OutboxStatus.SENT])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from agenda.ports import DeliveryResult
+from agenda.ports import ClaimStep, DeliveryResult, Handover, OutboxClaims
 from agenda.reading import Channel
 from agenda.records import OutboxEntry, OutboxStatus
+from mail.errors import DeliveryError
 from partnerdesk.app import App
 from partnerdesk.faults import crash_point
 
@@ -133,94 +135,213 @@ async def deliver_chats(app: App, *, bulk: bool = False, batch: int = 50) -> Del
 async def _deliver(
     app: App, tally: _Tally, channels: list[Channel], *, batch: int, urgent_only: bool
 ) -> None:
-    finished: OutboxEntry | None = None
-    try:
-        for _ in range(batch):
-            entry = await app.store.claim_outbox(
-                app.clock(), channels=channels, urgent_only=urgent_only, finished=finished
-            )
-            finished = None
-            if entry is None:
-                return
-            finished = await _deliver_one(app, entry, tally)
-    finally:
-        if finished is not None:
-            await _record(app, finished)
+    async with app.store.outbox_claims(channels=channels, urgent_only=urgent_only) as claims:
+        await _Pipeline(app, tally, claims).run(batch)
 
 
-async def _record(app: App, entry: OutboxEntry) -> None:
-    assert entry.id is not None
-    await app.store.update_outbox(
-        entry.id,
-        status=entry.status,
-        attempts=entry.attempts,
-        next_attempt_at=entry.next_attempt_at,
-        error=entry.error,
-        sent_at=entry.sent_at,
-    )
+class _Pipeline:
+    """Send up to a batch, each message's database step overlapping its SMTP envelope.
 
+    Per message: one step records the last message, starts this one ("sending") and reserves
+    the next, while this one's envelope is opened (MAIL FROM, RCPT TO); then its data is
+    handed over while the next one is composed. A row is "sending" only from just before its
+    data is handed over until its outcome is recorded with the next step.
+    """
 
-async def _deliver_one(app: App, entry: OutboxEntry, tally: _Tally) -> OutboxEntry:
-    """Send one claimed row; the row as it is to be recorded (a broken message never stops)."""
-    assert entry.id is not None
-    attempts = entry.attempts + 1
-    try:
-        result = await _send(app, entry)
-    except Exception as exc:  # anything one message provokes is that message's problem alone
-        return _quarantine(entry, attempts, f"{type(exc).__name__}: {exc}", tally)
-    crash_point(app.settings, "after_send")
-    if result.sent:
-        tally.sent += 1
-        refused = "; ".join(result.refused) or None
-        return replace(
-            entry,
-            status=OutboxStatus.SENT,
-            attempts=attempts,
-            sent_at=app.clock(),
-            error=refused,
+    def __init__(self, app: App, tally: _Tally, claims: OutboxClaims) -> None:
+        self.app = app
+        self.tally = tally
+        self.claims = claims
+
+    def _reserve_until(self) -> datetime:
+        # A reservation outlives one message's sending; a dead sender's is simply due again.
+        return self.app.clock() + timedelta(seconds=self.app.settings.sending_timeout_seconds)
+
+    async def run(self, batch: int) -> None:
+        first = await self.claims.step(self.app.clock(), reserve_until=self._reserve_until())
+        ahead = first.reserved
+        ready = self._prepare(ahead)
+        finished: OutboxEntry | None = None
+        try:
+            for count in range(1, batch + 1):
+                if ahead is None or ready is None:
+                    return
+                entry, handover = ahead, ready
+                more = count < batch
+                # The database step and the envelope at once, the next message composed while
+                # the mail server answers; the data goes only once the row is "sending".
+                stepped, opened = await asyncio.gather(
+                    self._step(finished, entry, more),
+                    _open(handover),
+                    return_exceptions=True,
+                )
+                if isinstance(stepped, BaseException):
+                    await _abandon(handover, opened)
+                    raise stepped
+                step, ready = stepped
+                finished, ahead = None, step.reserved
+                if not step.started:
+                    # Another sender has it now (this reservation had run out): not ours.
+                    await _abandon(handover, opened)
+                    continue
+                entry = replace(
+                    entry, status=OutboxStatus.SENDING, next_attempt_at=self.app.clock()
+                )
+                if isinstance(opened, DeliveryError):
+                    # The server cannot be reached: the rest would fail alike; try again later.
+                    finished = self._outcome(entry, _unreachable(entry, opened))
+                    return
+                finished = await self._finish(entry, await _hand_over(handover, opened))
+        finally:
+            # The last outcome recorded, the reservation left over given back: one step.
+            if finished is not None or ahead is not None:
+                await self.claims.step(
+                    self.app.clock(), finished=finished, start=ahead, release=True
+                )
+
+    def _prepare(self, entry: OutboxEntry | None) -> Handover | None:
+        """The entry's message composed and ready to go; a broken one fails when opened."""
+        if entry is None:
+            return None
+        try:
+            if entry.channel is Channel.TELEGRAM:
+                return _ChatHandover(self.app, entry)
+            if entry.mail is None:
+                raise ValueError("an e-mail row without a message")
+            return self.app.mail_sender.prepare(entry.mail)
+        except Exception as exc:  # anything one message provokes is that message's problem alone
+            return _Broken(exc)
+
+    async def _step(
+        self, finished: OutboxEntry | None, start: OutboxEntry, more: bool
+    ) -> tuple[ClaimStep, Handover | None]:
+        """Record finished, start start, reserve the next; then compose the one reserved."""
+        step = await self.claims.step(
+            self.app.clock(),
+            finished=finished,
+            start=start,
+            reserve_until=self._reserve_until() if more else None,
         )
-    if result.unsendable:
-        return _quarantine(entry, attempts, result.error or "cannot be sent", tally)
-    if result.permanent or attempts >= app.settings.outbox_max_attempts:
-        tally.failed += 1
-        log.warning("giving up on %s to %s: %s", entry.purpose, entry.recipient, result.error)
-        error = result.error or entry.error
-        failed = replace(entry, status=OutboxStatus.FAILED, attempts=attempts, error=error)
-        tally.given_up.append(failed)
-        if result.blocked:
+        return step, self._prepare(step.reserved)
+
+    async def _finish(
+        self, entry: OutboxEntry, result: DeliveryResult | BaseException
+    ) -> OutboxEntry:
+        if isinstance(result, BaseException):
+            # Anything one message provokes is that message's problem alone.
+            return _quarantine(entry, entry.attempts + 1, _describe(result), self.tally)
+        crash_point(self.app.settings, "after_send")
+        outcome = self._outcome(entry, result)
+        if result.blocked and outcome.status is OutboxStatus.FAILED:
             from partnerdesk.usecases.chat_delivery import chat_blocked
 
             # The person blocked the bot: their chat closes and e-mail takes over.
-            await chat_blocked(app, entry)
-        return failed
-    tally.retrying += 1
-    # Telegram's own "retry after" wins over our backoff when it is longer.
-    wait = max(backoff(attempts), timedelta(seconds=result.retry_after or 0))
-    return replace(
-        entry,
-        status=OutboxStatus.PENDING,
-        attempts=attempts,
-        next_attempt_at=app.clock() + wait,
-        error=result.error or entry.error,
-    )
+            await chat_blocked(self.app, entry)
+        return outcome
+
+    def _outcome(self, entry: OutboxEntry, result: DeliveryResult) -> OutboxEntry:
+        """The row as it is to be recorded after this try."""
+        tally, attempts = self.tally, entry.attempts + 1
+        if result.sent:
+            tally.sent += 1
+            refused = "; ".join(result.refused) or None
+            return replace(
+                entry,
+                status=OutboxStatus.SENT,
+                attempts=attempts,
+                sent_at=self.app.clock(),
+                error=refused,
+            )
+        if result.unsendable:
+            return _quarantine(entry, attempts, result.error or "cannot be sent", tally)
+        if result.permanent or attempts >= self.app.settings.outbox_max_attempts:
+            tally.failed += 1
+            log.warning("giving up on %s to %s: %s", entry.purpose, entry.recipient, result.error)
+            error = result.error or entry.error
+            failed = replace(entry, status=OutboxStatus.FAILED, attempts=attempts, error=error)
+            tally.given_up.append(failed)
+            return failed
+        tally.retrying += 1
+        # Telegram's own "retry after" wins over our backoff when it is longer.
+        wait = max(backoff(attempts), timedelta(seconds=result.retry_after or 0))
+        return replace(
+            entry,
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            next_attempt_at=self.app.clock() + wait,
+            error=result.error or entry.error,
+        )
 
 
-async def _send(app: App, entry: OutboxEntry) -> DeliveryResult:
-    if entry.channel is Channel.TELEGRAM:
+async def _open(handover: Handover) -> DeliveryResult | None:
+    return await handover.open()
+
+
+async def _hand_over(
+    handover: Handover, opened: DeliveryResult | BaseException | None
+) -> DeliveryResult | BaseException:
+    """The message's data handed over, or why it went no further (a result or an error)."""
+    if opened is not None:
+        return opened
+    try:
+        return await handover.hand_over()
+    except Exception as exc:  # one message's problem: it is quarantined, the others go on
+        return exc
+
+
+async def _abandon(handover: Handover, opened: DeliveryResult | BaseException | None) -> None:
+    if opened is None:
+        await handover.abandon()
+
+
+def _unreachable(entry: OutboxEntry, exc: DeliveryError) -> DeliveryResult:
+    message_id = entry.mail.message_id if entry.mail is not None else ""
+    return DeliveryResult(message_id, sent=False, permanent=exc.permanent, error=str(exc))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _ChatHandover:
+    """A chat message: nothing to open; handing over is sending it."""
+
+    def __init__(self, app: App, entry: OutboxEntry) -> None:
         if app.chat_sender is None or entry.chat_text is None:
             raise ValueError("a chat message without a bot or without text")
-        return await app.chat_sender.send_text(
-            entry.recipient,
-            entry.chat_text,
-            buttons=entry.chat_buttons,
-            document=entry.chat_document,
+        self.sender = app.chat_sender
+        self.entry = entry
+        self.text = entry.chat_text
+
+    async def open(self) -> DeliveryResult | None:
+        return None
+
+    async def hand_over(self) -> DeliveryResult:
+        return await self.sender.send_text(
+            self.entry.recipient,
+            self.text,
+            buttons=self.entry.chat_buttons,
+            document=self.entry.chat_document,
         )
-    if entry.mail is None:
-        raise ValueError("an e-mail row without a message")
-    results = await app.mail_sender.send([entry.mail])
-    if len(results) != 1:
-        raise ValueError(f"the mail sender gave {len(results)} results for one message")
-    return results[0]
+
+    async def abandon(self) -> None:
+        return None
+
+
+class _Broken:
+    """A message that could not even be prepared: it fails when opened, and is set aside."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    async def open(self) -> DeliveryResult | None:
+        raise self.exc
+
+    async def hand_over(self) -> DeliveryResult:
+        raise self.exc
+
+    async def abandon(self) -> None:
+        return None
 
 
 def _quarantine(entry: OutboxEntry, attempts: int, reason: str, tally: _Tally) -> OutboxEntry:
