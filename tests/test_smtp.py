@@ -305,3 +305,20 @@ async def test_a_kept_connection_the_server_closed_is_replaced_before_the_next_s
     assert first.sent and second.sent, (first, second)
     assert len(smtpd.script.received) == 2
     assert smtpd.script.connections == 2
+
+
+async def test_an_envelope_taken_back_leaves_nothing_behind(smtpd: RunningSmtp) -> None:
+    sender = SmtpSender(_url("smtp", smtpd))
+    taken_back = sender.prepare(_mail(1, "first@example.org"))
+    assert await taken_back.open() is None
+    await taken_back.abandon()
+    handover = sender.prepare(_mail(2, "second@example.org"))
+    assert await handover.open() is None
+
+    result = await handover.hand_over()
+    await sender.close()
+
+    assert result.sent
+    [envelope] = smtpd.script.received
+    assert envelope.rcpt_tos == ["second@example.org"]
+    assert smtpd.script.connections == 1

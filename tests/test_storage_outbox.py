@@ -303,3 +303,91 @@ async def test_enqueue_many_queues_each_message_once(synced: SqlStore) -> None:
     queued = await synced.outbox([OutboxStatus.PENDING])
     assert sorted(e.key for e in queued) == [f"<m{n}@x>" for n in range(4)]
     assert queued[0].mail == entries[0].mail
+
+
+async def _reserve(store: SqlStore, now: datetime, until: datetime) -> OutboxEntry | None:
+    async with store.outbox_claims(channels=[Channel.EMAIL]) as claims:
+        return (await claims.step(now, reserve_until=until)).reserved
+
+
+async def _start(
+    store: SqlStore, now: datetime, entry: OutboxEntry, *, release: bool = False
+) -> bool:
+    async with store.outbox_claims(channels=[Channel.EMAIL]) as claims:
+        return (await claims.step(now, start=entry, release=release)).started
+
+
+async def test_a_reserved_row_waits_for_its_sender_and_no_other_takes_it(synced: SqlStore) -> None:
+    for n in range(2):
+        await synced.enqueue(_entry(_mail(f"<m{n}@x>"), created_at=NOW + timedelta(seconds=n)))
+    until = NOW + timedelta(minutes=10)
+    mine = await _reserve(synced, NOW, until)
+    assert mine is not None and mine.key == "<m0@x>" and mine.next_attempt_at == until
+    # Still pending (nothing is on the wire yet), but not due for anyone else.
+    [pending, _other] = await synced.outbox([OutboxStatus.PENDING])
+    assert (pending.key, pending.next_attempt_at) == ("<m0@x>", until)
+    theirs = await _reserve(synced, NOW, until)
+    assert theirs is not None and theirs.key == "<m1@x>"
+    assert await _reserve(synced, NOW, until) is None
+
+    assert await _start(synced, NOW, mine)
+    [sending] = await synced.outbox([OutboxStatus.SENDING])
+    assert (sending.key, sending.next_attempt_at) == ("<m0@x>", NOW)
+    assert not await _start(synced, NOW, mine), "a row is started once"
+
+
+async def test_a_reservation_that_ran_out_goes_to_the_next_sender_alone(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<m@x>")))
+    first = await _reserve(synced, NOW, NOW + timedelta(minutes=10))
+    assert first is not None
+    # The first sender died or hung; after its reservation another one takes the row.
+    later = NOW + timedelta(minutes=11)
+    second = await _reserve(synced, later, later + timedelta(minutes=10))
+    assert second is not None and second.id == first.id
+
+    assert not await _start(synced, later, first), "the first sender may no longer send it"
+    assert await _start(synced, later, second)
+    assert [e.key for e in await synced.outbox([OutboxStatus.SENDING])] == ["<m@x>"]
+
+
+async def test_a_reservation_given_back_is_due_at_once(synced: SqlStore) -> None:
+    await synced.enqueue(_entry(_mail("<m@x>")))
+    until = NOW + timedelta(minutes=10)
+    mine = await _reserve(synced, NOW, until)
+    assert mine is not None
+
+    assert await _start(synced, NOW, mine, release=True)
+
+    [pending] = await synced.outbox([OutboxStatus.PENDING])
+    assert pending.next_attempt_at == NOW
+    again = await _reserve(synced, NOW, until)
+    assert again is not None and again.id == mine.id
+
+
+async def test_one_step_records_one_starts_the_next_and_reserves_a_third(synced: SqlStore) -> None:
+    for n in range(4):
+        await synced.enqueue(_entry(_mail(f"<m{n}@x>"), created_at=NOW + timedelta(seconds=n)))
+    until = NOW + timedelta(minutes=10)
+    first = await claim_next(synced, NOW, channels=[Channel.EMAIL])
+    second = await _reserve(synced, NOW, until)
+    assert first is not None and second is not None
+    done = replace(first, status=OutboxStatus.SENT, attempts=1, sent_at=NOW, error=None)
+
+    async with synced.outbox_claims(channels=[Channel.EMAIL]) as claims:
+        step = await claims.step(NOW, finished=done, start=second, reserve_until=until)
+
+    assert step.started and step.reserved is not None and step.reserved.key == "<m2@x>"
+    by_key = {e.key: e for e in await synced.outbox(list(OutboxStatus))}
+    assert by_key["<m0@x>"].status is OutboxStatus.SENT
+    assert by_key["<m1@x>"].status is OutboxStatus.SENDING
+    assert (by_key["<m2@x>"].status, by_key["<m2@x>"].next_attempt_at) == (
+        OutboxStatus.PENDING,
+        until,
+    )
+    assert (by_key["<m3@x>"].status, by_key["<m3@x>"].next_attempt_at) == (
+        OutboxStatus.PENDING,
+        NOW,
+    )
+    # What was reserved comes back whole: the mail with its attachment, times in UTC.
+    assert step.reserved.mail == _mail("<m2@x>")
+    assert step.reserved.created_at == NOW + timedelta(seconds=2)
