@@ -156,8 +156,9 @@ class Store(Protocol):
         next_attempt_at: datetime | None = None,
         error: str | None = None,
         sent_at: datetime | None = None,
-    ) -> None:
-        """Record how sending went."""
+        was: OutboxEntry | None = None,
+    ) -> bool:
+        """Record how sending went; with was, only if the row is still as it was read."""
 
     def outbox_claims(
         self,

@@ -132,10 +132,19 @@ class OutboxPart(StoreBase):
         next_attempt_at: datetime | None = None,
         error: str | None = None,
         sent_at: datetime | None = None,
-    ) -> None:
-        """Record how sending went; None leaves a field as it was, and SENT clears the error."""
+        was: OutboxEntry | None = None,
+    ) -> bool:
+        """Record how sending went; None leaves a field as it was, and SENT clears the error.
+
+        With was, only a row still as it was read (its status and next attempt) is changed,
+        else False: of two processes settling the same row, one does.
+        """
         async with self._sessions.begin() as session:
             row = await locked(session, OutboxRow, entry_id, "outbox entry")
+            if was is not None and (
+                row.status != was.status.value or row.next_attempt_at != was.next_attempt_at
+            ):
+                return False
             row.status = status.value
             if attempts is not None:
                 row.attempts = attempts
@@ -148,6 +157,7 @@ class OutboxPart(StoreBase):
                 row.error = None
             if sent_at is not None:
                 row.sent_at = sent_at
+        return True
 
 
 # Rows queued at once from which PostgreSQL is told to look at the outbox again (see above).

@@ -227,3 +227,31 @@ def test_processes_reading_the_same_imap_folder_share_one_lease_name() -> None:
     assert name("imaps://partnerskab:changed@imap.example.org:993/INBOX") == same
     assert name("imaps://partnerskab:secret@imap.example.org:993/Other") != same
     assert name("imaps://someone:secret@imap.example.org:993/INBOX") != same
+
+
+async def test_a_row_cut_off_is_settled_by_one_of_two_that_found_it(
+    store: SqlStore, other: SqlStore
+) -> None:
+    from tests.conftest import claim_next
+    from tests.domain_fixtures import small_group
+    from tests.test_storage_outbox import _entry, _mail
+
+    await store.sync_group(small_group())
+    await store.enqueue(_entry(_mail("<m@x>")))
+    # Claimed, then the process died: two services find it "sending" at once.
+    found = await claim_next(store, NOW, channels=[Channel.EMAIL])
+    assert found is not None and found.id is not None
+
+    settled = [
+        await s.update_outbox(found.id, status=OutboxStatus.FAILED, error="cut off", was=found)
+        for s in (store, other)
+    ]
+
+    assert settled == [True, False]
+    # Given again and claimed anew, the row is no longer as either of them found it.
+    await store.update_outbox(found.id, status=OutboxStatus.PENDING, next_attempt_at=NOW)
+    again = await claim_next(store, NOW + timedelta(seconds=1), channels=[Channel.EMAIL])
+    assert again is not None and again.id == found.id
+    assert not await other.update_outbox(found.id, status=OutboxStatus.FAILED, was=found)
+    [sending] = await store.outbox([OutboxStatus.SENDING])
+    assert sending.id == found.id

@@ -77,24 +77,27 @@ async def recover_interrupted(app: App) -> int:
     flagged: list[OutboxEntry] = []
     for entry in stuck:
         assert entry.id is not None
+        # Another process may be settling the same row: only the one that changes it goes on.
         if entry.channel is Channel.EMAIL and app.mail_sender.deduplicates:
-            log.warning("outbox %s to %s was cut off; sending it again", entry.id, entry.recipient)
-            await app.store.update_outbox(
+            if await app.store.update_outbox(
                 entry.id,
                 status=OutboxStatus.PENDING,
                 attempts=entry.attempts + 1,
                 next_attempt_at=app.clock(),
                 error=_RESENT,
-            )
+                was=entry,
+            ):
+                log.warning("outbox %s to %s was cut off; sent again", entry.id, entry.recipient)
             continue
-        log.warning("outbox %s to %s was cut off while sending", entry.id, entry.recipient)
-        await app.store.update_outbox(
+        if await app.store.update_outbox(
             entry.id,
             status=OutboxStatus.FAILED,
             attempts=entry.attempts + 1,
             error=_INTERRUPTED,
-        )
-        flagged.append(replace(entry, error=_INTERRUPTED))
+            was=entry,
+        ):
+            log.warning("outbox %s to %s was cut off while sending", entry.id, entry.recipient)
+            flagged.append(replace(entry, error=_INTERRUPTED))
     await report_failures(app, flagged)
     return len(flagged)
 
