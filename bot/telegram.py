@@ -30,8 +30,9 @@ from bot.pace import Pace
 
 log = logging.getLogger(__name__)
 
-# A wait Telegram asks for beyond this is left to the outbox's next attempt.
-_LONGEST_WAIT = 60.0
+# A wait Telegram asks for beyond this is left to the outbox's next attempt: the outbox
+# sends one message at a time, and a longer wait here would hold every other chat and mail.
+_LONGEST_WAIT = 5.0
 # Bots may download files up to 20 MB; larger ones are refused by Telegram anyway.
 _LARGEST_FILE = 20 * 1024 * 1024
 

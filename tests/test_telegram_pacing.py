@@ -153,3 +153,22 @@ async def test_a_call_to_every_linked_contact_keeps_to_telegrams_limits(
         r for r in botapi.state.requests_to(refused[0]["chat_id"]) if r["at"] > refused[0]["at"]
     ]
     assert again and again[0]["at"] - refused[0]["at"] >= FLOOD_SECONDS
+
+
+async def test_a_long_flood_wait_is_left_to_the_outbox_and_the_others_go_on(
+    linked_app: App, botapi: FakeBotApi, clock: DemoClock
+) -> None:
+    app = linked_app
+    group = app.group()
+    # Telegram asks for half a minute: not waited out inside the pass, which holds everyone.
+    botapi.state.floods = 1
+    botapi.state.flood_seconds = 30
+    await calls.open_call(app, group, group.meetings[0])
+
+    done = await deliver_outbox(app)
+
+    assert done.retrying == 1 and done.sent == len(group.partners) - 1
+    [waiting] = await app.store.outbox([OutboxStatus.PENDING])
+    assert waiting.next_attempt_at is not None
+    assert (waiting.next_attempt_at - clock()).total_seconds() >= 30
+    assert waiting.recipient == str(botapi.state.refused[0])
