@@ -302,6 +302,8 @@ class MailSender(Protocol):
     # True when what receives the mail keeps one copy per Message-ID, so a message cut off
     # while sending may safely be sent again; False when a second copy would arrive.
     deduplicates: bool
+    # How many messages may be on their way at once (one per connection to the server).
+    lanes: int
 
     def prepare(self, mail: OutgoingMail) -> Handover:
         """The mail composed and ready to be opened and handed over."""

@@ -33,6 +33,8 @@ class MaildirSender:
 
     # A message already in the folder is not written twice, so a cut-off one may be resent.
     deduplicates = True
+    # Files are written one at a time.
+    lanes = 1
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)

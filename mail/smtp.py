@@ -45,6 +45,7 @@ class SmtpSender:
         self.ca_file = ca_file
         self.timeout = timeout
         self._interval = 1.0 / max_per_second if max_per_second else 0.0
+        self.lanes = max_connections
         self._slots = asyncio.Semaphore(max_connections)
         self._next_slot = 0.0
         # Connections between sends: the outbox sends one message per call, and a connection

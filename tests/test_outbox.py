@@ -37,6 +37,7 @@ class _Failing:
     inner: object
     poison: str
     deduplicates: bool = True
+    lanes: int = 1
     closed: int = 0
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:
@@ -127,6 +128,7 @@ class _Smtpish:
     """A sender whose receiving side keeps every copy, as SMTP servers do."""
 
     deduplicates: bool = False
+    lanes: int = 1
     sent: int = 0
 
     async def send(self, mails: Sequence[OutgoingMail]) -> list[DeliveryResult]:

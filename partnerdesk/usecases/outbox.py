@@ -138,8 +138,17 @@ async def deliver_chats(app: App, *, bulk: bool = False, batch: int = 50) -> Del
 async def _deliver(
     app: App, tally: _Tally, channels: list[Channel], *, batch: int, urgent_only: bool
 ) -> None:
-    async with app.store.outbox_claims(channels=channels, urgent_only=urgent_only) as claims:
-        await _Pipeline(app, tally, claims).run(batch)
+    # As many messages on their way at once as the mail server takes connections from us:
+    # while it reads one, the next is composed and recorded on the other lane.
+    lanes = max(1, app.mail_sender.lanes if Channel.EMAIL in channels else 1)
+
+    async def lane(share: int) -> None:
+        claims = app.store.outbox_claims(channels=channels, urgent_only=urgent_only)
+        async with claims as mine:
+            await _Pipeline(app, tally, mine).run(share)
+
+    shares = [batch // lanes + (1 if n < batch % lanes else 0) for n in range(lanes)]
+    await asyncio.gather(*(lane(share) for share in shares if share))
 
 
 class _Pipeline:
