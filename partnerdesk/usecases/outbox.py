@@ -1,4 +1,4 @@
-"""Deliver the outbox: one claimed message at a time, answers to people first, with retries."""
+"""Deliver the outbox: a pipeline per connection, answers to people first, with retries."""
 
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def backoff(attempts: int) -> timedelta:
 async def recover_interrupted(app: App) -> int:
     """Rows a crash left "sending": resend where the receiver deduplicates, else flag them.
 
-    A crash loses at most the one message that was on the wire (rows are claimed one at a
-    time). Whether it arrived cannot be known; SMTP servers deliver a second copy with the same
+    A crash leaves "sending" at most the one message on the wire on each connection (a row is
+    marked just before its data is handed over). Whether it arrived cannot be known; SMTP servers deliver a second copy with the same
     Message-ID, so such a row is given up and the secretariat is told. The Maildir outbox keeps
     one file per Message-ID, so there the row simply goes out again.
     """
@@ -103,10 +103,10 @@ async def recover_interrupted(app: App) -> int:
 
 
 async def deliver_outbox(app: App, *, batch: int = 500) -> Delivered:
-    """Send up to batch due messages, each claimed, sent and recorded on its own.
+    """Send up to batch due messages, each started, sent and recorded on its own.
 
-    What answers a person goes before bulk mail. Recording a message and claiming the next
-    is one transaction, so a crash still finds at most the one message on the wire "sending".
+    What answers a person goes before bulk mail. Recording a message and starting the next
+    is one transaction, so a crash finds "sending" only the messages that were on the wire.
     """
     tally = _Tally(interrupted=await recover_interrupted(app))
     channels = [Channel.EMAIL]
