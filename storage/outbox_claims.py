@@ -48,7 +48,37 @@ class _Kind:
     urgent_only: bool
 
 
-class PostgresClaims:
+@dataclass(frozen=True)
+class _Step:
+    """One step's arguments (see agenda.ports.OutboxClaims.step)."""
+
+    now: datetime
+    finished: OutboxEntry | None
+    start: OutboxEntry | None
+    release: bool
+    reserve_until: datetime | None
+
+
+class _Claims:
+    """OutboxClaims over a way of running one step on a database."""
+
+    async def step(
+        self,
+        now: datetime,
+        *,
+        finished: OutboxEntry | None = None,
+        start: OutboxEntry | None = None,
+        release: bool = False,
+        reserve_until: datetime | None = None,
+    ) -> ClaimStep:
+        """Record finished, start (or release) start, reserve the next due row until then."""
+        return await self._run(_Step(now, finished, start, release, reserve_until))
+
+    async def _run(self, step: _Step) -> ClaimStep:
+        raise NotImplementedError
+
+
+class PostgresClaims(_Claims):
     """Steps on one PostgreSQL connection whose commits do not wait for the disk."""
 
     def __init__(self, connection: Any, kind: _Kind, group: str | None) -> None:
@@ -56,30 +86,21 @@ class PostgresClaims:
         self._sql = _postgres_step(kind)
         self._tail: tuple[Any, ...] = (list(kind.channels),) + ((group,) if kind.by_group else ())
 
-    async def step(
-        self,
-        now: datetime,
-        *,
-        finished: OutboxEntry | None = None,
-        start: OutboxEntry | None = None,
-        release: bool = False,
-        reserve_until: datetime | None = None,
-    ) -> ClaimStep:
-        """Record finished, start (or release) start, reserve the next due row until then."""
+    async def _run(self, step: _Step) -> ClaimStep:
         row = await self._db.fetchrow(
             self._sql,
-            now,
-            *_finished_values(finished),
-            *_start_values(start, release),
-            reserve_until,
-            1 if reserve_until is not None else 0,
+            step.now,
+            *_finished_values(step.finished),
+            *_start_values(step.start, step.release),
+            step.reserve_until,
+            1 if step.reserve_until is not None else 0,
             *self._tail,
         )
         reserved = outbox_from_values(_decoded(row.items())) if row["id"] is not None else None
         return ClaimStep(started=bool(row["started"]), reserved=reserved)
 
 
-class SqliteClaims:
+class SqliteClaims(_Claims):
     """Steps on one SQLite connection, each a transaction of its own in a worker thread."""
 
     def __init__(self, connection: sqlite3.Connection, kind: _Kind, group: str | None) -> None:
@@ -87,48 +108,33 @@ class SqliteClaims:
         self._candidate = _sqlite_candidate(kind)
         self._tail: tuple[Any, ...] = (*kind.channels, *((group,) if kind.by_group else ()))
 
-    async def step(
-        self,
-        now: datetime,
-        *,
-        finished: OutboxEntry | None = None,
-        start: OutboxEntry | None = None,
-        release: bool = False,
-        reserve_until: datetime | None = None,
-    ) -> ClaimStep:
-        """Record finished, start (or release) start, reserve the next due row until then."""
-        return await asyncio.to_thread(self._step, now, finished, start, release, reserve_until)
+    async def _run(self, step: _Step) -> ClaimStep:
+        return await asyncio.to_thread(self._in_thread, step)
 
-    def _step(
-        self,
-        now: datetime,
-        finished: OutboxEntry | None,
-        start: OutboxEntry | None,
-        release: bool,
-        reserve_until: datetime | None,
-    ) -> ClaimStep:
+    def _in_thread(self, step: _Step) -> ClaimStep:
         db = self._db
-        moment = _sqlite_time(now)
+        moment = _sqlite_time(step.now)
         db.execute("BEGIN IMMEDIATE")
         try:
-            if finished is not None:
-                values = _finished_values(finished)
+            if step.finished is not None:
+                values = _finished_values(step.finished)
                 db.execute(_SQLITE_RECORD, (*_sqlite_all(values[1:]), values[0]))
             started = False
-            if start is not None:
-                entry_id, status, lease = _start_values(start, release)
+            if step.start is not None:
+                entry_id, status, lease = _start_values(step.start, step.release)
                 cursor = db.execute(
                     _SQLITE_START, (status, moment, entry_id, _PENDING, _sqlite_time(lease))
                 )
                 started = cursor.rowcount == 1
             reserved = None
-            if reserve_until is not None:
+            if step.reserve_until is not None:
                 # Not the row just started, even if its reservation has ended already.
-                not_this = start.id if start is not None else None
+                not_this = step.start.id if step.start is not None else None
                 candidate = (_PENDING, moment, not_this, *self._tail)
                 found = db.execute(self._candidate, candidate).fetchone()
                 if found is not None:
-                    cursor = db.execute(_SQLITE_RESERVE, (_sqlite_time(reserve_until), found[0]))
+                    until = _sqlite_time(step.reserve_until)
+                    cursor = db.execute(_SQLITE_RESERVE, (until, found[0]))
                     row = cursor.fetchone()
                     names = [d[0] for d in cursor.description]
                     reserved = outbox_from_values(_decoded(zip(names, row, strict=True)))
