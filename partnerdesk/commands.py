@@ -19,7 +19,8 @@ from agenda.records import OutboxStatus
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.service import until_idle
 from partnerdesk.settings import Settings
-from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, pick, say, words
+from partnerdesk.status_table import format_status
+from partnerdesk.texts import DEFAULT_LANGUAGE, error_sentence, pick, say
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, drafting, publish
 from partnerdesk.usecases.tick import TickReport
@@ -181,31 +182,6 @@ async def call_status(args: argparse.Namespace, settings: Settings) -> int:
     if waiting or failed:
         print(say(group, "outbox_state", waiting=waiting, failed=failed))
     return 0
-
-
-def format_status(group: Group, rows: list[calls.PartnerStatus]) -> str:
-    """The status table as printed, in the group's language."""
-    header = tuple(words(group, "status_header"))
-    lines = [header]
-    for r in rows:
-        answered = say(group, "status_yes") if r.answered else say(group, "status_no")
-        if r.nothing_to_add and not r.proposals:
-            answered = say(group, "status_nothing")
-        lines.append(
-            (
-                r.name,
-                answered,
-                ",".join(say(group, "via", via=v) for v in r.via) or "-",
-                str(r.proposals),
-                str(r.updates),
-                ", ".join(r.reminded) or "-",
-            )
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) for line in lines]
-    done = sum(r.answered for r in rows)
-    out.append(say(group, "status_total", done=done, total=len(rows)))
-    return "\n".join(o.rstrip() for o in out)
 
 
 async def agenda_draft(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,10 +21,10 @@ from agenda.records import OutboxStatus
 from agenda.workflow import CallState
 from partnerdesk.app import App, build_app, close_app
 from partnerdesk.chat_texts import chat_say
-from partnerdesk.commands import format_status
 from partnerdesk.demo_telegram import CHAIR_USER, PARTNER_USER, ChatDemo, chat_partner
 from partnerdesk.fakebot import FakeBotApi
 from partnerdesk.settings import Settings
+from partnerdesk.status_table import format_status
 from partnerdesk.texts import say
 from partnerdesk.usecases import approve as approving
 from partnerdesk.usecases import calls, publish

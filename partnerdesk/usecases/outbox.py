@@ -64,9 +64,10 @@ async def recover_interrupted(app: App) -> int:
     """Rows a crash left "sending": resend where the receiver deduplicates, else flag them.
 
     A crash leaves "sending" at most the one message on the wire on each connection (a row is
-    marked just before its data is handed over). Whether it arrived cannot be known; SMTP servers deliver a second copy with the same
-    Message-ID, so such a row is given up and the secretariat is told. The Maildir outbox keeps
-    one file per Message-ID, so there the row simply goes out again.
+    marked just before its data is handed over). Whether it arrived cannot be known; SMTP
+    servers deliver a second copy with the same Message-ID, so such a row is given up and the
+    secretariat is told. The Maildir outbox keeps one file per Message-ID, so there the row
+    simply goes out again.
     """
     cutoff = app.clock() - timedelta(seconds=app.settings.sending_timeout_seconds)
     stuck = [
