@@ -248,7 +248,27 @@ _POLICY = default.clone(header_factory=_SharedHeaders())
 
 
 def _put_utf8(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
-    msg[name] = value
+    """Set a header of an SMTPUTF8 message, parsed once per distinct value.
+
+    Addresses go in as the text the email package itself parses them from, so the header
+    is the same; as text, one that every message of a call shares (From, Subject, Reply-To)
+    is parsed and folded once (see _SharedHeaders). A plain ASCII value is kept as it is
+    written anyway.
+    """
+    text = ", ".join(str(a) for a in value) if isinstance(value, list) else str(value)
+    if _plain(name, text):
+        msg.set_raw(name, text)
+    else:
+        msg[name] = text
+
+
+def _plain(name: str, value: str) -> bool:
+    """Whether the email package writes the header unchanged: an address, an id, a date."""
+    return (
+        value.isascii()
+        and _PLAIN_VALUE.fullmatch(value) is not None
+        and len(name) + 2 + len(value) <= 78
+    )
 
 
 def _put_ascii(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
@@ -272,7 +292,7 @@ def _put_ascii(msg: EmailMessage, name: str, value: str | Address | list[Address
 @lru_cache(maxsize=256)
 def _folded(name: str, value: str) -> str | None:
     """The value as the email package folds it for SMTP; None when it starts on a new line."""
-    if value.isascii() and _PLAIN_VALUE.fullmatch(value) and len(name) + 2 + len(value) <= 78:
+    if _plain(name, value):
         # An address, a Message-ID or a date: the email package would write it unchanged.
         return value
     folded = SMTP.fold(name, SMTP.header_factory(name, value))
