@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -311,6 +311,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates are the installed package's own; they change with a release, which
+        # restarts the service. Not asking the file system for every render of a call's mails.
+        auto_reload=False,
     )
     env.filters["when"] = _when
     env.filters["paragraphs"] = _paragraphs
@@ -331,10 +334,21 @@ def _calendar(language: str) -> dict[str, Any]:
 def _when(context: Context, moment: datetime, style: str = "datetime") -> str:
     """A moment in the group's timezone and the reader's language; style as in calendar.toml."""
     group: Group = context["group"]
-    tz = ZoneInfo(group.timezone)
+    language = str(context.get("language") or group.language.value)
+    return _in_words(moment, style, group.timezone, language)
+
+
+@lru_cache(maxsize=1024)
+def _in_words(moment: datetime, style: str, timezone: str, language: str) -> str:
+    """A moment in words; kept, as a call's mails name the same few moments thousands of times.
+
+    Moments that compare equal give the same words: aware ones are the same instant, and of
+    naive ones only the local fields below are used.
+    """
+    tz = ZoneInfo(timezone)
     # A naive moment is already the group's local time (that is how group files write them).
     local = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-    words = _calendar(str(context.get("language") or group.language.value))
+    words = _calendar(language)
     return str(words[style]).format(
         weekday=words["weekdays"][local.weekday()],
         day=local.day,
