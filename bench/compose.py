@@ -62,6 +62,9 @@ async def _open_once(group_file: Path, folder: Path) -> tuple[float, list[Any], 
             return await enqueue_many(entries)
 
         app.store.enqueue_many = keep  # type: ignore[method-assign]
+        # The templates compiled, as in a running service (each app has its own environment).
+        partner = group.partners[0]
+        app.renderer.call_mail(group, meeting, partner, partner.contacts[0], "x@example.org")
         start = time.process_time()
         await open_call(app, group, meeting)
         opened = time.process_time() - start
