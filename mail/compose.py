@@ -259,6 +259,7 @@ def _put_utf8(msg: EmailMessage, name: str, value: str | Address | list[Address]
     if _plain(name, text):
         msg.set_raw(name, text)
     else:
+        # Names and addresses come through clean_header: no line separator refuses the text.
         msg[name] = text
 
 
@@ -352,7 +353,10 @@ def _split(text: str) -> tuple[str, str]:
     return "", text.strip()
 
 
+@lru_cache(maxsize=1024)
 def _address(text: str, *, utf8: bool) -> Address:
+    # Kept: the sender and the reply address recur in every message of a call, and an
+    # Address cannot be changed. One that raises is not kept.
     name, _ = _split(text)
     addr = envelope_address(text, utf8=utf8)
     username, at, domain = addr.rpartition("@")
