@@ -13,7 +13,7 @@ from agenda.records import Call, OutboxEntry, OutboxStatus
 from agenda.schedule import due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
-from partnerdesk.render import Renderer
+from partnerdesk.render import RenderedMail, Renderer
 from partnerdesk.usecases.chat_delivery import ChatCopy
 from partnerdesk.usecases.common import (
     as_called,
@@ -92,18 +92,32 @@ async def open_call(
     for partner in group.partners:
         token = tokens[partner.slug]
         reply_to = plus_address(group.reply_address, token)
-        for contact in partner.contacts:
-            is_linked = contact.email in linked
-            language = language_for(group, contact, linked.get(contact.email))
-            speaks = views.get(language)
-            if speaks is None:
-                speaks = views[language] = app.renderer.for_language(language)
-            chat_link = None
-            if with_links and not is_linked:
-                chat_link = await link_for_mail(app, group, contact)
-            rendered = speaks.call_mail(
-                group, meeting, partner, contact, reply_to, chat_link=chat_link
+        languages = [language_for(group, c, linked.get(c.email)) for c in partner.contacts]
+        for language in languages:
+            if language not in views:
+                views[language] = app.renderer.for_language(language)
+        # A mail with no Telegram link of its own differs from the partner's others in the
+        # contact's name only: rendered together, per language (see Renderer.call_mails).
+        alike: dict[Language, list[int]] = {}
+        for n, contact in enumerate(partner.contacts):
+            if contact.email in linked or not with_links:
+                alike.setdefault(languages[n], []).append(n)
+        ready: dict[int, RenderedMail] = {}
+        for language, indexes in alike.items():
+            together = views[language].call_mails(
+                group, meeting, partner, [partner.contacts[n] for n in indexes], reply_to
             )
+            ready.update(zip(indexes, together, strict=True))
+        for n, contact in enumerate(partner.contacts):
+            is_linked = contact.email in linked
+            language = languages[n]
+            speaks = views[language]
+            rendered = ready.get(n)
+            if rendered is None:
+                chat_link = await link_for_mail(app, group, contact)
+                rendered = speaks.call_mail(
+                    group, meeting, partner, contact, reply_to, chat_link=chat_link
+                )
             if not is_linked:
                 # No chat to copy to: the entry is built here, with nothing to wait for.
                 mails.append(
