@@ -259,7 +259,7 @@ def _put_utf8(msg: EmailMessage, name: str, value: str | Address | list[Address]
     if _plain(name, text):
         msg.set_raw(name, text)
     else:
-        # Names and addresses come through clean_header: no line separator refuses the text.
+        # Names and addresses come through clean_header: no line separator in them to refuse.
         msg[name] = text
 
 
