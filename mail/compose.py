@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from binascii import b2a_qp
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8, Policy, default
 from email.utils import format_datetime, localtime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from agenda.records import Attachment, OutgoingMail
 
@@ -34,6 +35,22 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
     Without utf8 every address is made ASCII (domains in IDNA form) so the message can be
     written with RFC 2047 encoded names for a server without SMTPUTF8.
     """
+    msg = _headed(mail, utf8=utf8)
+    # Quoted-printable keeps the message 7-bit clean, so no relay has to re-encode it.
+    msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
+    if mail.html:
+        # A boundary of our own: the generator would otherwise search the body for its own.
+        msg.make_alternative(boundary=_BOUNDARIES["alternative"])
+        msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    if mail.attachments:
+        msg.make_mixed(boundary=_BOUNDARIES["mixed"])
+    for attachment in mail.attachments:
+        _attach(msg, attachment)
+    return msg
+
+
+def _headed(mail: OutgoingMail, *, utf8: bool) -> EmailMessage:
+    """A message with the mail's headers and no content yet."""
     msg = EmailMessage(policy=_POLICY)
     put = _put_utf8 if utf8 else _put_ascii
     put(msg, "Message-ID", mail.message_id)
@@ -62,16 +79,6 @@ def compose(mail: OutgoingMail, *, utf8: bool = True) -> EmailMessage:
         # An extra header replaces one we set, rather than making the message invalid.
         del msg[name]
         msg[name] = clean_header(value)
-    # Quoted-printable keeps the message 7-bit clean, so no relay has to re-encode it.
-    msg.set_content(mail.text, charset="utf-8", cte="quoted-printable")
-    if mail.html:
-        # A boundary of our own: the generator would otherwise search the body for its own.
-        msg.make_alternative(boundary=_BOUNDARIES["alternative"])
-        msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    if mail.attachments:
-        msg.make_mixed(boundary=_BOUNDARIES["mixed"])
-    for attachment in mail.attachments:
-        _attach(msg, attachment)
     return msg
 
 
@@ -81,10 +88,96 @@ def message_bytes(mail: OutgoingMail, *, utf8: bool, linesep: str = "\r\n") -> b
     With utf8, headers are written in UTF-8 (SMTPUTF8); without, as 7-bit RFC 2047.
     """
     policy = (SMTPUTF8 if utf8 else SMTP) if linesep == "\r\n" else _FILE_POLICIES[utf8]
-    return compose(mail, utf8=utf8).as_bytes(policy=policy)
+    if mail.attachments or any(_is_content(name) for name, _ in mail.headers):
+        return compose(mail, utf8=utf8).as_bytes(policy=policy)
+    # Text, or text and HTML: the MIME structure is the same for every such mail, so it is
+    # written here around the encoded bodies; the email package writes the headers.
+    head = b"".join(policy.fold_binary(n, v) for n, v in _headed(mail, utf8=utf8).raw_items())
+    nl = policy.linesep.encode("ascii")
+    frame = _frame(utf8=utf8, linesep=policy.linesep, alternative=bool(mail.html))
+    text = _quoted_printable(mail.text, nl)
+    if not mail.html:
+        return b"".join((head, frame.top, nl, text))
+    html = _quoted_printable(mail.html, nl)
+    boundary = b"--" + _BOUNDARIES["alternative"].encode("ascii")
+    return b"".join(
+        (
+            head,
+            frame.top,
+            nl,
+            boundary,
+            nl,
+            frame.plain,
+            nl,
+            text,
+            nl,
+            boundary,
+            nl,
+            frame.html,
+            nl,
+            html,
+            nl,
+            boundary,
+            b"--",
+            nl,
+        )
+    )
 
 
 _FILE_POLICIES = {True: SMTPUTF8.clone(linesep="\n"), False: default}
+
+
+def _is_content(name: str) -> bool:
+    """Whether a header is one that setting a message's content replaces or adds."""
+    lowered = name.lower()
+    return lowered.startswith("content-") or lowered == "mime-version"
+
+
+def _quoted_printable(text: str, nl: bytes) -> bytes:
+    """A text body in UTF-8 and quoted-printable, lines ended by nl, as set_content makes it.
+
+    Lines are split where the email package splits them (CR, LF, CRLF) and the body ends
+    with a line break; binascii writes lines of at most 76 characters, soft breaks included,
+    and encodes what the package encodes: "=", control characters, 8-bit bytes and spaces
+    or tabs that end a line.
+    """
+    body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    encoded = b2a_qp(body, istext=True)
+    return encoded if nl == b"\n" else encoded.replace(b"\n", nl)
+
+
+class _Frame(NamedTuple):
+    """The folded MIME headers of a message with no attachments, each ending a line."""
+
+    top: bytes
+    plain: bytes
+    html: bytes
+
+
+@lru_cache(maxsize=8)
+def _frame(*, utf8: bool, linesep: str, alternative: bool) -> _Frame:
+    """The MIME headers as the email package writes them, taken from a composed message."""
+    policy = (SMTPUTF8 if utf8 else SMTP).clone(linesep=linesep)
+    sample = OutgoingMail(
+        message_id="<frame@example.org>",
+        sender="frame@example.org",
+        recipients=("frame@example.org",),
+        subject="frame",
+        text="text",
+        html="html" if alternative else None,
+    )
+    msg = compose(sample, utf8=utf8)
+
+    def folded(part: EmailMessage) -> bytes:
+        return b"".join(
+            policy.fold_binary(name, value) for name, value in part.raw_items() if _is_content(name)
+        )
+
+    if not alternative:
+        return _Frame(folded(msg), b"", b"")
+    plain, html = msg.iter_parts()
+    assert isinstance(plain, EmailMessage) and isinstance(html, EmailMessage)
+    return _Frame(folded(msg), folded(plain), folded(html))
 
 
 def _boundary() -> str:
@@ -155,7 +248,28 @@ _POLICY = default.clone(header_factory=_SharedHeaders())
 
 
 def _put_utf8(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
-    msg[name] = value
+    """Set a header of an SMTPUTF8 message, parsed once per distinct value.
+
+    Addresses go in as the text the email package itself parses them from, so the header
+    is the same; as text, one that every message of a call shares (From, Subject, Reply-To)
+    is parsed and folded once (see _SharedHeaders). A plain ASCII value is kept as it is
+    written anyway.
+    """
+    text = ", ".join(str(a) for a in value) if isinstance(value, list) else str(value)
+    if _plain(name, text):
+        msg.set_raw(name, text)
+    else:
+        # Names and addresses come through clean_header: no line separator in them to refuse.
+        msg[name] = text
+
+
+def _plain(name: str, value: str) -> bool:
+    """Whether the email package writes the header unchanged: an address, an id, a date."""
+    return (
+        value.isascii()
+        and _PLAIN_VALUE.fullmatch(value) is not None
+        and len(name) + 2 + len(value) <= 78
+    )
 
 
 def _put_ascii(msg: EmailMessage, name: str, value: str | Address | list[Address]) -> None:
@@ -179,7 +293,7 @@ def _put_ascii(msg: EmailMessage, name: str, value: str | Address | list[Address
 @lru_cache(maxsize=256)
 def _folded(name: str, value: str) -> str | None:
     """The value as the email package folds it for SMTP; None when it starts on a new line."""
-    if value.isascii() and _PLAIN_VALUE.fullmatch(value) and len(name) + 2 + len(value) <= 78:
+    if _plain(name, value):
         # An address, a Message-ID or a date: the email package would write it unchanged.
         return value
     folded = SMTP.fold(name, SMTP.header_factory(name, value))
@@ -239,7 +353,10 @@ def _split(text: str) -> tuple[str, str]:
     return "", text.strip()
 
 
+@lru_cache(maxsize=1024)
 def _address(text: str, *, utf8: bool) -> Address:
+    # Kept: the sender and the reply address recur in every message of a call, and an
+    # Address cannot be changed. One that raises is not kept.
     name, _ = _split(text)
     addr = envelope_address(text, utf8=utf8)
     username, at, domain = addr.rpartition("@")

@@ -8,16 +8,25 @@ copy inside a mail) is always in the group's language: it is the group's record.
 from __future__ import annotations
 
 import re
+import secrets
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    meta,
+    nodes,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
@@ -110,6 +119,43 @@ class Renderer:
             initiatives=group.initiatives_owned_by(partner.slug),
             chat_link=chat_link,
         )
+
+    def call_mails(
+        self,
+        group: Group,
+        meeting: Meeting,
+        partner: Partner,
+        contacts: Sequence[Contact],
+        reply_address: str,
+    ) -> list[RenderedMail]:
+        """The call to some contacts of one partner, each as call_mail makes it (no chat link).
+
+        Where the call's templates use the contact for nothing but `{{ contact.name }}` (see
+        _names_only), the call is rendered once, with a marker for the name that each
+        contact's name then replaces, escaped in the HTML as the template escapes it. Where
+        the name would be changed on its way (in the subject, whose spaces are evened out, or
+        at the very start of the text, which loses its leading newlines), and with other
+        templates, each contact's call is rendered on its own.
+        """
+        language = self._language(group)
+        if len(contacts) < 2 or not all(
+            _names_only(self.env, f"{language.value}/call.{kind}.j2") for kind in ("txt", "html")
+        ):
+            return [self.call_mail(group, meeting, partner, c, reply_address) for c in contacts]
+        marker = f"contactname{secrets.token_hex(16)}"
+        once = self.call_mail(
+            group, meeting, partner, replace(contacts[0], name=marker), reply_address
+        )
+        if marker in once.subject or once.text.startswith(marker):
+            return [self.call_mail(group, meeting, partner, c, reply_address) for c in contacts]
+        return [
+            RenderedMail(
+                subject=once.subject,
+                text=once.text.replace(marker, str(c.name)),
+                html=once.html.replace(marker, str(escape(c.name))),
+            )
+            for c in contacts
+        ]
 
     def reminder_mail(
         self,
@@ -311,6 +357,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # The templates are the installed package's own; they change with a release, which
+        # restarts the service. Not asking the file system for every render of a call's mails.
+        auto_reload=False,
     )
     env.filters["when"] = _when
     env.filters["paragraphs"] = _paragraphs
@@ -318,6 +367,51 @@ def _environment() -> Environment:
     env.globals["partner_name"] = _partner_name
     env.globals["previous_meeting"] = _previous_meeting
     return env
+
+
+@lru_cache(maxsize=64)
+def _names_only(env: Environment, name: str) -> bool:
+    """Whether a template writes the contact's name and uses the contact for nothing else.
+
+    True when every use of `contact`, in the template and in every template it extends,
+    includes or imports, is `{{ contact.name }}` on its own (no filter, test, condition or
+    assignment), templates ending in .html.j2 escape it and the others do not (no
+    `{% autoescape %}` changes that), so what is written for the name is the name, escaped
+    or not, and nothing else depends on it. The filters and globals that read the context
+    read only the group and the language. Templates named by a variable count as False.
+    """
+    names, seen = [name], set()
+    while names:
+        current = names.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if env.loader is None:
+            return False
+        tree = env.parse(env.loader.get_source(env, current)[0])
+        if env.autoescape(current) if callable(env.autoescape) else env.autoescape:
+            if not current.endswith(".html.j2"):
+                return False
+        elif current.endswith(".html.j2"):
+            return False
+        if any(True for _ in tree.find_all((nodes.EvalContextModifier,))):
+            return False
+        for referenced in meta.find_referenced_templates(tree):
+            if referenced is None:
+                return False
+            names.append(referenced)
+        written = {
+            id(child.node)
+            for output in tree.find_all(nodes.Output)
+            for child in output.nodes
+            if isinstance(child, nodes.Getattr)
+            and child.attr == "name"
+            and isinstance(child.node, nodes.Name)
+            and child.node.name == "contact"
+        }
+        if any(n.name == "contact" and id(n) not in written for n in tree.find_all(nodes.Name)):
+            return False
+    return True
 
 
 @cache
@@ -331,10 +425,21 @@ def _calendar(language: str) -> dict[str, Any]:
 def _when(context: Context, moment: datetime, style: str = "datetime") -> str:
     """A moment in the group's timezone and the reader's language; style as in calendar.toml."""
     group: Group = context["group"]
-    tz = ZoneInfo(group.timezone)
+    language = str(context.get("language") or group.language.value)
+    return _in_words(moment, style, group.timezone, language)
+
+
+@lru_cache(maxsize=1024)
+def _in_words(moment: datetime, style: str, timezone: str, language: str) -> str:
+    """A moment in words; kept, as a call's mails name the same few moments thousands of times.
+
+    Moments that compare equal give the same words: aware ones are the same instant, and of
+    naive ones only the local fields below are used.
+    """
+    tz = ZoneInfo(timezone)
     # A naive moment is already the group's local time (that is how group files write them).
     local = moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
-    words = _calendar(str(context.get("language") or group.language.value))
+    words = _calendar(language)
     return str(words[style]).format(
         weekday=words["weekdays"][local.weekday()],
         day=local.day,

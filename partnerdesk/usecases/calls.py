@@ -8,17 +8,19 @@ from datetime import datetime
 from agenda.addresses import plus_address
 from agenda.errors import WorkflowError
 from agenda.languages import language_for
-from agenda.model import Group, Meeting
+from agenda.model import Group, Language, Meeting
 from agenda.records import Call, OutboxEntry, OutboxStatus
 from agenda.schedule import due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
+from partnerdesk.render import RenderedMail, Renderer
 from partnerdesk.usecases.chat_delivery import ChatCopy
 from partnerdesk.usecases.common import (
     as_called,
     audit,
     call_message_id,
     local,
+    outbox_entry,
     queue_mail,
     token_for,
     tokens_for,
@@ -81,27 +83,61 @@ async def open_call(
     mails: list[OutboxEntry] = []
     # One transaction for every partner's token, not one each.
     tokens = await tokens_for(app, group, meeting, [p.slug for p in group.partners], "call")
+    # One view per language, and the chat's text once per partner and language: it names no
+    # contact, so every linked contact of a partner who reads that language gets the same.
+    views: dict[Language, Renderer] = {}
+    chat_texts: dict[tuple[str, Language], ChatCopy] = {}
+    with_links = bool(app.settings.telegram_token)
     # Re-running is safe: each message has a deterministic Message-ID and is queued once.
     for partner in group.partners:
         token = tokens[partner.slug]
         reply_to = plus_address(group.reply_address, token)
-        for contact in partner.contacts:
+        languages = [language_for(group, c, linked.get(c.email)) for c in partner.contacts]
+        for language in languages:
+            if language not in views:
+                views[language] = app.renderer.for_language(language)
+        # A mail with no Telegram link of its own differs from the partner's others in the
+        # contact's name only: rendered together, per language (see Renderer.call_mails).
+        alike: dict[Language, list[int]] = {}
+        for n, contact in enumerate(partner.contacts):
+            if contact.email in linked or not with_links:
+                alike.setdefault(languages[n], []).append(n)
+        ready: dict[int, RenderedMail] = {}
+        for language, indexes in alike.items():
+            together = views[language].call_mails(
+                group, meeting, partner, [partner.contacts[n] for n in indexes], reply_to
+            )
+            ready.update(zip(indexes, together, strict=True))
+        for n, contact in enumerate(partner.contacts):
             is_linked = contact.email in linked
-            speaks = app.renderer.for_language(
-                language_for(group, contact, linked.get(contact.email))
-            )
-            rendered = speaks.call_mail(
-                group,
-                meeting,
-                partner,
-                contact,
-                reply_to,
-                chat_link=None if is_linked else await link_for_mail(app, group, contact),
-            )
-            chat = None
-            if is_linked:
+            language = languages[n]
+            speaks = views[language]
+            rendered = ready.get(n)
+            if rendered is None:
+                chat_link = await link_for_mail(app, group, contact)
+                rendered = speaks.call_mail(
+                    group, meeting, partner, contact, reply_to, chat_link=chat_link
+                )
+            if not is_linked:
+                # No chat to copy to: the entry is built here, with nothing to wait for.
+                mails.append(
+                    outbox_entry(
+                        app,
+                        group,
+                        meeting=meeting,
+                        purpose="call",
+                        key=meeting.id,
+                        to=contact.email,
+                        rendered=rendered,
+                        token=token,
+                        reply_to=reply_to,
+                    )
+                )
+                continue
+            chat = chat_texts.get((partner.slug, language))
+            if chat is None:
                 text = speaks.telegram_text("call", group, meeting=meeting, partner=partner)
-                chat = ChatCopy(text)
+                chat = chat_texts[partner.slug, language] = ChatCopy(text)
             queued += await queue_mail(
                 app,
                 group,

@@ -88,13 +88,15 @@ async def queue_mail(
     `enqueue_many` (a call to thousands is one transaction) and False is returned for it.
     """
     address = to.email if isinstance(to, Contact) else to
-    mail = OutgoingMail(
-        message_id=message_id(purpose, key, token, address, domain_of(group.reply_address)),
-        sender=f"{group.secretariat.name} <{group.reply_address}>",
-        recipients=(address,),
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
+    entry = outbox_entry(
+        app,
+        group,
+        meeting=meeting,
+        purpose=purpose,
+        key=key,
+        to=address,
+        rendered=rendered,
+        token=token,
         reply_to=reply_to,
         in_reply_to=in_reply_to,
         references=references,
@@ -103,25 +105,61 @@ async def queue_mail(
     if chat is not None and isinstance(to, Contact):
         from partnerdesk.usecases.chat_delivery import copy_to_chat
 
+        assert entry.mail is not None
         chatted, mail_too = await copy_to_chat(
-            app, group, meeting, to, purpose=purpose, key=key, copy=chat, mail=mail
+            app, group, meeting, to, purpose=purpose, key=key, copy=chat, mail=entry.mail
         )
         if not mail_too:
             return chatted
-    entry = OutboxEntry(
-        group=group.slug,
-        meeting=meeting.id if meeting else None,
-        purpose=purpose,
-        channel=Channel.EMAIL,
-        recipient=address,
-        mail=mail,
-        created_at=app.clock(),
-        next_attempt_at=app.clock(),
-    )
     if into is not None:
         into.append(entry)
         return False
     return await app.store.enqueue(entry) is not None
+
+
+def outbox_entry(
+    app: App,
+    group: Group,
+    *,
+    meeting: Meeting | None,
+    purpose: str,
+    key: str,
+    to: str,
+    rendered: RenderedMail,
+    token: str | None = None,
+    reply_to: str | None = None,
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
+) -> OutboxEntry:
+    """The outbox entry of one e-mail to an address, due now; queue_mail without the queueing.
+
+    A call to thousands builds its entries with this, with no await per contact, and queues
+    them in one `enqueue_many`.
+    """
+    mail = OutgoingMail(
+        message_id=message_id(purpose, key, token, to, domain_of(group.reply_address)),
+        sender=f"{group.secretariat.name} <{group.reply_address}>",
+        recipients=(to,),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        reply_to=reply_to,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=attachments,
+    )
+    now = app.clock()
+    return OutboxEntry(
+        group=group.slug,
+        meeting=meeting.id if meeting else None,
+        purpose=purpose,
+        channel=Channel.EMAIL,
+        recipient=to,
+        mail=mail,
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 def call_message_id(group: Group, meeting: Meeting, token: str, contact: Contact) -> str:
