@@ -5,8 +5,8 @@
 Ours, for a generated group of N contacts (the corpus group plus partners of ten contacts
 each, as bench/call.py makes it), on SQLite in a temporary folder:
 - `open_call`: the whole use case per contact (rendering, queueing, the one bulk insert);
-- `call_mail`: rendering the call's text and HTML one contact at a time, and `call_mails`:
-  a partner's contacts at once, as open_call renders them (part of open_call);
+- `call_mail`: rendering the call's text and HTML, one contact at a time, as open_call does
+  (part of open_call);
 - `message_bytes`: the queued mails composed for the wire, with and without SMTPUTF8, and
   for a file (LF).
 The anchor, in the same run: `email.message_from_bytes(..., policy=default)` on the bytes
@@ -43,13 +43,8 @@ def _least(runs: int, work: Callable[[], object]) -> float:
     return best
 
 
-async def _open_once(
-    group_file: Path, folder: Path
-) -> tuple[float, list[Any], tuple[float, float]]:
-    """CPU seconds of one open_call on a fresh database, the mails it queued, render seconds.
-
-    Rendering is timed one contact at a time (call_mail) and a partner's contacts at once.
-    """
+async def _open_once(group_file: Path, folder: Path) -> tuple[float, list[Any], float]:
+    """CPU seconds of one open_call on a fresh database, the mails it queued, render seconds."""
     from agenda.languages import language_for
     from partnerdesk.app import build_app, close_app
     from partnerdesk.settings import Settings
@@ -81,14 +76,7 @@ async def _open_once(
                 speaks = app.renderer.for_language(language_for(group, contact, None))
                 speaks.call_mail(group, meeting, partner, contact, "x+0123456789ab@example.org")
         rendered = time.process_time() - start
-        # As open_call renders them: a partner's contacts at once (absent before 2026-11).
-        start = time.process_time()
-        for partner in group.partners:
-            speaks = app.renderer.for_language(group.language)
-            if hasattr(speaks, "call_mails"):
-                speaks.call_mails(group, meeting, partner, partner.contacts, "x+0@example.org")
-        together = time.process_time() - start
-        return opened, [entry.mail for entry in queued], (rendered, together)
+        return opened, [entry.mail for entry in queued], rendered
     finally:
         await close_app(app)
 
@@ -107,16 +95,12 @@ def main() -> None:
         group_file = make_group(folder, args.contacts)
         opens: list[float] = []
         renders: list[float] = []
-        togethers: list[float] = []
         mails: list[Any] = []
         for n in range(args.repeat + 1):
-            opened, mails, (rendered, together) = asyncio.run(
-                _open_once(group_file, folder / f"var{n}")
-            )
+            opened, mails, rendered = asyncio.run(_open_once(group_file, folder / f"var{n}"))
             if n:  # the first run compiles the templates and warms the caches
                 opens.append(opened)
                 renders.append(rendered)
-                togethers.append(together)
     count = len(mails)
     wire = [message_bytes(m, utf8=False) for m in mails]
 
@@ -126,7 +110,6 @@ def main() -> None:
     figures = {
         "open_call, per contact": min(opens),
         "  call_mail, one at a time": min(renders),
-        "  call_mails, a partner at once": min(togethers),
         "message_bytes, 7-bit CRLF": _least(args.repeat, compose(False, "\r\n")),
         "message_bytes, SMTPUTF8 CRLF": _least(args.repeat, compose(True, "\r\n")),
         "message_bytes, 7-bit LF": _least(args.repeat, compose(False, "\n")),

@@ -8,10 +8,9 @@ copy inside a mail) is always in the group's language: it is the group's record.
 from __future__ import annotations
 
 import re
-import secrets
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from importlib import resources
@@ -22,8 +21,6 @@ from jinja2 import (
     Environment,
     PackageLoader,
     StrictUndefined,
-    meta,
-    nodes,
     pass_context,
     select_autoescape,
 )
@@ -119,43 +116,6 @@ class Renderer:
             initiatives=group.initiatives_owned_by(partner.slug),
             chat_link=chat_link,
         )
-
-    def call_mails(
-        self,
-        group: Group,
-        meeting: Meeting,
-        partner: Partner,
-        contacts: Sequence[Contact],
-        reply_address: str,
-    ) -> list[RenderedMail]:
-        """The call to some contacts of one partner, each as call_mail makes it (no chat link).
-
-        Where the call's templates use the contact for nothing but `{{ contact.name }}` (see
-        _names_only), the call is rendered once, with a marker for the name that each
-        contact's name then replaces, escaped in the HTML as the template escapes it. Where
-        the name would be changed on its way (in the subject, whose spaces are evened out, or
-        at the very start of the text, which loses its leading newlines), and with other
-        templates, each contact's call is rendered on its own.
-        """
-        language = self._language(group)
-        if len(contacts) < 2 or not all(
-            _names_only(self.env, f"{language.value}/call.{kind}.j2") for kind in ("txt", "html")
-        ):
-            return [self.call_mail(group, meeting, partner, c, reply_address) for c in contacts]
-        marker = f"contactname{secrets.token_hex(16)}"
-        once = self.call_mail(
-            group, meeting, partner, replace(contacts[0], name=marker), reply_address
-        )
-        if marker in once.subject or once.text.startswith(marker):
-            return [self.call_mail(group, meeting, partner, c, reply_address) for c in contacts]
-        return [
-            RenderedMail(
-                subject=once.subject,
-                text=once.text.replace(marker, str(c.name)),
-                html=once.html.replace(marker, str(escape(c.name))),
-            )
-            for c in contacts
-        ]
 
     def reminder_mail(
         self,
@@ -367,51 +327,6 @@ def _environment() -> Environment:
     env.globals["partner_name"] = _partner_name
     env.globals["previous_meeting"] = _previous_meeting
     return env
-
-
-@lru_cache(maxsize=64)
-def _names_only(env: Environment, name: str) -> bool:
-    """Whether a template writes the contact's name and uses the contact for nothing else.
-
-    True when every use of `contact`, in the template and in every template it extends,
-    includes or imports, is `{{ contact.name }}` on its own (no filter, test, condition or
-    assignment), templates ending in .html.j2 escape it and the others do not (no
-    `{% autoescape %}` changes that), so what is written for the name is the name, escaped
-    or not, and nothing else depends on it. The filters and globals that read the context
-    read only the group and the language. Templates named by a variable count as False.
-    """
-    names, seen = [name], set()
-    while names:
-        current = names.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        if env.loader is None:
-            return False
-        tree = env.parse(env.loader.get_source(env, current)[0])
-        if env.autoescape(current) if callable(env.autoescape) else env.autoescape:
-            if not current.endswith(".html.j2"):
-                return False
-        elif current.endswith(".html.j2"):
-            return False
-        if any(True for _ in tree.find_all((nodes.EvalContextModifier,))):
-            return False
-        for referenced in meta.find_referenced_templates(tree):
-            if referenced is None:
-                return False
-            names.append(referenced)
-        written = {
-            id(child.node)
-            for output in tree.find_all(nodes.Output)
-            for child in output.nodes
-            if isinstance(child, nodes.Getattr)
-            and child.attr == "name"
-            and isinstance(child.node, nodes.Name)
-            and child.node.name == "contact"
-        }
-        if any(n.name == "contact" and id(n) not in written for n in tree.find_all(nodes.Name)):
-            return False
-    return True
 
 
 @cache

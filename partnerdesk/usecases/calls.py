@@ -13,7 +13,6 @@ from agenda.records import Call, OutboxEntry, OutboxStatus
 from agenda.schedule import due_reminders, partners_to_remind
 from agenda.workflow import CallEvent, CallState, advance
 from partnerdesk.app import App
-from partnerdesk.render import RenderedMail, Renderer
 from partnerdesk.usecases.chat_delivery import ChatCopy
 from partnerdesk.usecases.common import (
     as_called,
@@ -83,41 +82,25 @@ async def open_call(
     mails: list[OutboxEntry] = []
     # One transaction for every partner's token, not one each.
     tokens = await tokens_for(app, group, meeting, [p.slug for p in group.partners], "call")
-    # One view per language, and the chat's text once per partner and language: it names no
-    # contact, so every linked contact of a partner who reads that language gets the same.
-    views: dict[Language, Renderer] = {}
+    # The chat's text once per partner and language: it names no contact, so every linked
+    # contact of a partner who reads that language gets the same.
     chat_texts: dict[tuple[str, Language], ChatCopy] = {}
-    with_links = bool(app.settings.telegram_token)
     # Re-running is safe: each message has a deterministic Message-ID and is queued once.
     for partner in group.partners:
         token = tokens[partner.slug]
         reply_to = plus_address(group.reply_address, token)
-        languages = [language_for(group, c, linked.get(c.email)) for c in partner.contacts]
-        for language in languages:
-            if language not in views:
-                views[language] = app.renderer.for_language(language)
-        # A mail with no Telegram link of its own differs from the partner's others in the
-        # contact's name only: rendered together, per language (see Renderer.call_mails).
-        alike: dict[Language, list[int]] = {}
-        for n, contact in enumerate(partner.contacts):
-            if contact.email in linked or not with_links:
-                alike.setdefault(languages[n], []).append(n)
-        ready: dict[int, RenderedMail] = {}
-        for language, indexes in alike.items():
-            together = views[language].call_mails(
-                group, meeting, partner, [partner.contacts[n] for n in indexes], reply_to
-            )
-            ready.update(zip(indexes, together, strict=True))
-        for n, contact in enumerate(partner.contacts):
+        for contact in partner.contacts:
+            language = language_for(group, contact, linked.get(contact.email))
+            speaks = app.renderer.for_language(language)
             is_linked = contact.email in linked
-            language = languages[n]
-            speaks = views[language]
-            rendered = ready.get(n)
-            if rendered is None:
-                chat_link = await link_for_mail(app, group, contact)
-                rendered = speaks.call_mail(
-                    group, meeting, partner, contact, reply_to, chat_link=chat_link
-                )
+            rendered = speaks.call_mail(
+                group,
+                meeting,
+                partner,
+                contact,
+                reply_to,
+                chat_link=None if is_linked else await link_for_mail(app, group, contact),
+            )
             if not is_linked:
                 # No chat to copy to: the entry is built here, with nothing to wait for.
                 mails.append(
