@@ -133,11 +133,14 @@ class SmtpHandover:
         if self._failed is not None:
             return self._failed
         await self.sender._slots.acquire()
+        session: _Session | None = None
         try:
             session = await self.sender._session()
             await self.sender._pace()
             refused, self._data = await session.open(self.mail, self._data)
         except BaseException:
+            if session is not None:
+                session.drop()  # in whatever state it was left: not for the next mail
             self.sender._slots.release()
             raise
         if refused is not None:
@@ -306,6 +309,12 @@ class _Session:
             await self.client.rset()
         except _TRANSPORT_ERRORS:
             await self.close()
+
+    def drop(self) -> None:
+        """Close the connection at once, without a word to the server."""
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
 
     async def close(self) -> None:
         """Say goodbye politely; a server that is gone already is fine."""
