@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -85,8 +87,26 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # The busy timeout first: switching to WAL needs a lock another connection may hold.
     cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
+    _wal(cursor)
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Switch the file to WAL; a connection that races another one to do it waits its turn.
+
+    Switching needs the file to itself, and SQLite does not call the busy handler for it when
+    another connection is switching at the same moment (two services starting on a new file):
+    it says "database is locked" at once. Once switched, the file stays in WAL.
+    """
+    deadline = time.monotonic() + _SQLITE_BUSY_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin(connection: Connection) -> None:
