@@ -82,6 +82,9 @@ _ADDRESS = re.compile(
     re.ASCII,
 )
 _NAME_WORDS = re.compile(_NAME_WORD, re.ASCII)
+# Whitespace beyond ASCII's (a no-break space, U+001C-001F): the package strips it where a
+# local part is nothing else, so a list holding any goes to its reader.
+_OTHER_SPACE = re.compile(r"[^\S \t\r\n\x0b\x0c]")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 # No real header is this long; a longer one is read only this far.
@@ -260,6 +263,8 @@ def _codec(charset: str | None) -> str | None:
 
 def _addresses(value: str) -> list[tuple[str, str]]:
     """(name, address) pairs of an address list, as email.utils.getaddresses gives them."""
+    if _OTHER_SPACE.search(value):
+        return getaddresses([value])
     pairs: list[tuple[str, str]] = []
     position = 0
     while position < len(value):

@@ -36,6 +36,10 @@ EVERYDAY = [
     "a@x..dk",
     "a@b@c.dk",
     "Jens\xa0Hansen <j@x.dk>",
+    "\xa0@jens",
+    "\xa0<j@x.dk>",
+    "a.\u2003@x.dk",
+    "\x1c@x.dk, j@x.dk",
     "Jens\r\n Hansen <j@x.dk>",
     "jens@x.dk <j@x.dk>",
     "   ",
@@ -52,7 +56,8 @@ def test_shapes_read_as_the_email_package_reads_them(value: str) -> None:
 _PIECES = st.sampled_from(
     [
         "jens", "Hansen", "j.h", "@", "x.dk", "<", ">", ",", " ", "\t", "\r\n", '"', "\\",
-        "(", ")", ":", ";", ".", "[", "]", "ø", "\xa0", "\x0b", "=?utf-8?q?", "?=", "é",
+        "(", ")", ":", ";", ".", "[", "]", "ø", "\xa0", "\x0b", "\u2003", "\x1c",
+        "=?utf-8?q?", "?=", "é",
     ]
 )  # fmt: skip
 
