@@ -7,6 +7,7 @@ import hashlib
 import logging
 import mailbox
 import os
+import re
 import socket
 from collections import deque
 from collections.abc import Sequence
@@ -26,6 +27,10 @@ _REFUSED = "Refused"
 _SUBFOLDERS = ("tmp", "new", "cur")
 # As the IMAP source: a message larger than this is moved aside unread.
 MAX_SIZE = 25_000_000
+# A Maildir file name starts with its delivery's seconds and, from most writers, ".M" and its
+# microseconds, neither zero-padded ("1764518400.M98765P12Q3.host"): compared as numbers, so
+# the inbox is read in the order mail arrived.
+_ARRIVAL = re.compile(r"(\d{1,20})(?:\.M(\d{1,20}))?")
 
 
 class MaildirSender:
@@ -118,7 +123,7 @@ class MaildirSource:
         return mailbox.Maildir(self.path, create=True)
 
     def _files(self) -> dict[str, Path]:
-        """Every message file in new/ and cur/, by its Maildir key, oldest key first."""
+        """Every message file in new/ and cur/, by its Maildir key, first delivered first."""
         found: dict[str, Path] = {}
         for sub in ("new", "cur"):
             folder = self.path / sub
@@ -128,7 +133,7 @@ class MaildirSource:
                 if entry.name.startswith(".") or not entry.is_file():
                     continue
                 found[entry.name.split(":", 1)[0]] = Path(entry.path)
-        return {key: found[key] for key in sorted(found)}
+        return {key: found[key] for key in sorted(found, key=_arrival)}
 
     def _fetch(self, limit: int) -> list[Fetched]:
         if not self._listed or self._unacknowledged:
@@ -228,6 +233,14 @@ class MaildirSource:
     async def acknowledge_all(self, source_keys: Sequence[str]) -> None:
         """Move stored messages out of the inbox, in one go."""
         await asyncio.to_thread(self._acknowledge, source_keys)
+
+
+def _arrival(key: str) -> tuple[int, int, str]:
+    """When a message was delivered, as its name says; a name without a time comes first."""
+    timed = _ARRIVAL.match(key)
+    if timed is None:
+        return 0, 0, key
+    return int(timed.group(1)), int(timed.group(2) or 0), key
 
 
 def _folder(box: mailbox.Maildir, name: str) -> mailbox.Maildir:

@@ -44,6 +44,29 @@ async def test_what_the_sender_writes_the_source_reads_back(tmp_path: Path) -> N
     assert fetched.source_key.startswith("maildir:")
 
 
+async def test_the_inbox_is_read_in_the_order_mail_arrived(tmp_path: Path) -> None:
+    # Writers do not zero-pad the seconds or microseconds in a file's name, so the names'
+    # own order is not the order of arrival: 100000 microseconds sort before 99999 as text.
+    inbox = tmp_path / "inbox"
+    mailbox.Maildir(inbox, create=True)
+    names = [
+        "999999999.M5P1Q1.host",
+        "1764518400.M99999P7Q2.host",
+        "1764518400.M100000P7Q3.host:2,S",
+        "1764518401.M7P7Q4.host",
+    ]
+    for n, name in enumerate(names):
+        sub = "cur" if ":2," in name else "new"
+        (inbox / sub / name).write_bytes(f"Subject: {n}\n\nsvar {n}\n".encode())
+    fetched = await MaildirSource(inbox).fetch()
+    assert [f.raw.split(b"\n")[0] for f in fetched] == [
+        b"Subject: 0",
+        b"Subject: 1",
+        b"Subject: 2",
+        b"Subject: 3",
+    ]
+
+
 async def test_fetch_reads_new_and_cur_without_moving_anything(tmp_path: Path) -> None:
     box = mailbox.Maildir(tmp_path / "inbox", create=True)
     box.add(mailbox.MaildirMessage(b"Subject: new\n\nnew\n"))
