@@ -82,8 +82,8 @@ _ADDRESS = re.compile(
     re.ASCII,
 )
 _NAME_WORDS = re.compile(_NAME_WORD, re.ASCII)
-# Whitespace beyond ASCII's (a no-break space, U+001C-001F): the package strips it where a
-# local part is nothing else, so a list holding any goes to its reader.
+# Whitespace that re.ASCII's \s does not know (a no-break space, U+2003, U+001C to U+001F):
+# the package drops a local part made of nothing else, so a list holding any goes to its reader.
 _OTHER_SPACE = re.compile(r"[^\S \t\r\n\x0b\x0c]")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=")
 _SURROGATE = re.compile("[\udc80-\udcff]")
