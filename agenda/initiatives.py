@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from rapidfuzz import fuzz
-
 from agenda.lexicon import lexicon
 from agenda.model import Group
+from agenda.similarity import ratio
 
 __all__ = ["GroupIndex", "forget_matches", "index_for"]
 
@@ -136,7 +135,7 @@ def _matches(keyword: str, tokens: Iterable[str]) -> bool:
         if (
             len(token) >= _MIN_KEYWORD
             and abs(len(token) - len(keyword)) <= 4
-            and fuzz.ratio(token[: len(keyword)], keyword) >= _FUZZY
+            and ratio(token[: len(keyword)], keyword) >= _FUZZY
         ):
             return True
     return False

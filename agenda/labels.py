@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from agenda.blocks import Block, BlockKind
 from agenda.lexicon import lexicon
+from agenda.similarity import closest
 
 __all__ = ["Segment", "segments"]
 
@@ -58,7 +57,7 @@ _LOOSE_SCORE = 85
 def _loose(word: str) -> str | None:
     """The label a misspelt word stands for, if it is close to exactly one."""
     names = [n for n in lexicon().labels if " " not in n and len(n) >= 5]
-    found = process.extractOne(word.lower(), names, scorer=fuzz.ratio)
+    found = closest(word.lower(), names)
     return found[0] if found and found[1] >= _LOOSE_SCORE else None
 
 

@@ -7,8 +7,6 @@ written as a form is read by its labels.
 from __future__ import annotations
 
 import io
-import logging
-import zipfile
 from collections.abc import Iterable
 
 from mail.mime import Attachment
@@ -22,8 +20,6 @@ MAX_CHARS = 50_000
 # A .docx or .odt is a zip: its parts together may unpack to at most this much.
 MAX_UNPACKED = 50 * 1024 * 1024
 _SUFFIXES = (".docx", ".odt", ".pdf")
-
-log = logging.getLogger(__name__)
 
 
 def readable(attachment: Attachment) -> bool:
@@ -39,7 +35,7 @@ def document_text(attachment: Attachment) -> str:
     name = attachment.filename.lower()
     try:
         if name.endswith((".docx", ".odt")) and not _small_zip(attachment.data):
-            log.info("attachment %r not read: unpacks too large", attachment.filename)
+            _not_read(attachment, "unpacks too large")
             return ""
         if name.endswith(".docx"):
             text = _docx(attachment.data)
@@ -48,13 +44,21 @@ def document_text(attachment: Attachment) -> str:
         else:
             text = _pdf(attachment.data)
     except Exception as error:  # a broken or hostile file is no text, never a crash
-        log.info("attachment %r not read: %s", attachment.filename, type(error).__name__)
+        _not_read(attachment, type(error).__name__)
         return ""
     return text[:MAX_CHARS]
 
 
+def _not_read(attachment: Attachment, why: str) -> None:
+    import logging  # here: reading a message that logs nothing does not load it
+
+    logging.getLogger(__name__).info("attachment %r not read: %s", attachment.filename, why)
+
+
 def _small_zip(data: bytes) -> bool:
     """Whether a zip's parts unpack within the limit (a zip bomb is not read)."""
+    import zipfile  # here: a mail with no document does not load it
+
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return sum(info.file_size for info in archive.infolist()) <= MAX_UNPACKED
 

@@ -11,8 +11,11 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from itertools import accumulate, compress, count
+from pathlib import Path
+from typing import Any
+
+from agenda.lexicon.stored import stored
 
 __all__ = [
     "FIELDS",
@@ -110,10 +113,15 @@ def _compiled(phrase: str) -> re.Pattern[str]:
     return re.compile(phrase_pattern(phrase, capture=False), re.IGNORECASE)
 
 
+def _longest_first(phrases: Iterable[str]) -> list[str]:
+    """Each phrase once, longest first, and alike for every run (a set's order is not)."""
+    return sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
+
+
 def _by_first_word(phrases: list[str]) -> dict[str, tuple[str, ...]]:
     """Each phrase filed under its first word, longest first."""
     index: dict[str, list[str]] = {}
-    for phrase in sorted(set(phrases), key=len, reverse=True):
+    for phrase in _longest_first(phrases):
         index.setdefault(_first_word(phrase), []).append(phrase)
     return {word: tuple(found) for word, found in index.items()}
 
@@ -238,17 +246,36 @@ def _has(role: str, text: str) -> bool:
 _ANCHORED = frozenset({"greetings", "signoffs", "background_markers", "formula_starts"})
 
 
+_HERE = Path(__file__).parent
+
+
 @cache
 def lexicon() -> Lexicon:
     """The merged vocabulary of every language file."""
+    # Found beside this module: importlib.resources would cost a short command more.
+    files = sorted(_HERE.glob("*.toml"))
+    tables = dict(
+        stored(
+            [*files, Path(__file__)],
+            _HERE / "__pycache__" / "lexicon.marshal",
+            lambda: _tables(files),
+        )
+    )
+    stops, leading = tables.pop("stops"), tables.pop("leading")
+    return Lexicon(
+        **tables,
+        subject_stop=re.compile(r"\s+(?:" + "|".join(stops) + r")(?:\s|$)", re.IGNORECASE),
+        subject_leading=re.compile(r"^(?:(?:" + "|".join(leading) + r")\s+)+", re.IGNORECASE),
+    )
+
+
+def _tables(files: list[Path]) -> dict[str, Any]:
+    """The vocabulary files merged and filed: plain data, kept between runs by `stored`."""
     labels: dict[str, str] = {}
     fallback: dict[str, str] = {}
     abbreviations: set[str] = set()
     phrases: dict[str, list[str]] = {}
-    folder = resources.files("agenda.lexicon")
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".toml"):
-            continue
+    for entry in files:
         data = tomllib.loads(entry.read_text(encoding="utf-8"))
         fallback[entry.name.removesuffix(".toml")] = str(data["fallback_title"])
         for name, words in data.get("labels", {}).items():
@@ -263,33 +290,29 @@ def lexicon() -> Lexicon:
                 abbreviations.update(w.lower() for w in words)
             else:
                 phrases.setdefault(name, []).extend(words)
-    index = {name: _by_first_word(words) for name, words in phrases.items()}
     combined: dict[str, list[tuple[str, str]]] = {}
     for name, words in phrases.items():
-        for phrase in sorted(set(words), key=len, reverse=True):
+        for phrase in _longest_first(words):
             combined.setdefault(_lead(phrase), []).append((name, phrase))
     markers, weak = (
         tuple((_first_word(p), p) for p in sorted(phrases.get(name, []), key=len, reverse=True))
         for name in ("subject_markers", "subject_markers_weak")
     )
-    stops = sorted(phrases.get("subject_stops", []), key=len, reverse=True)
-    stop = re.compile(
-        r"\s+(?:" + "|".join(phrase_pattern(s) for s in stops) + r")(?:\s|$)", re.IGNORECASE
-    )
-    leading = sorted(phrases.get("subject_leading", []), key=len, reverse=True)
-    lead = re.compile(
-        r"^(?:(?:" + "|".join(phrase_pattern(w) for w in leading) + r")\s+)+", re.IGNORECASE
-    )
-    return Lexicon(
-        labels=labels,
-        fallback_titles=fallback,
-        abbreviations=frozenset(abbreviations),
-        phrases={k: tuple(v) for k, v in phrases.items()},
-        index=index,
-        combined={word: tuple(found) for word, found in combined.items()},
-        starts=frozenset(key.split(" ", 1)[0] for key in combined),
-        subject_markers=markers,
-        weak_markers=weak,
-        subject_stop=stop,
-        subject_leading=lead,
-    )
+    longest_first = {
+        name: sorted(phrases.get(name, []), key=len, reverse=True)
+        for name in ("subject_stops", "subject_leading")
+    }
+    return {
+        "labels": labels,
+        "fallback_titles": fallback,
+        "abbreviations": frozenset(abbreviations),
+        "phrases": {k: tuple(v) for k, v in phrases.items()},
+        "index": {name: _by_first_word(words) for name, words in phrases.items()},
+        "combined": {word: tuple(found) for word, found in combined.items()},
+        "starts": frozenset(key.split(" ", 1)[0] for key in combined),
+        "subject_markers": markers,
+        "weak_markers": weak,
+        # The two patterns' sources: a compiled pattern cannot be kept.
+        "stops": tuple(phrase_pattern(s) for s in longest_first["subject_stops"]),
+        "leading": tuple(phrase_pattern(w) for w in longest_first["subject_leading"]),
+    }
