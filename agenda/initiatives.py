@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import pairwise
 
 from agenda.lexicon import lexicon
@@ -44,7 +45,8 @@ class GroupIndex:
     prefixes: dict[str, tuple[str, int]]
     literal: re.Pattern[str] | None
     titles: tuple[_Title, ...]
-    aliases: tuple[tuple[str, str, re.Pattern[str]], ...]
+    # (slug, name): the ways each partner is named, longer names first.
+    aliases: tuple[tuple[str, str], ...]
     owned: dict[str, tuple[str, ...]]
     # Texts already matched against the titles (sentences recur across passes).
     seen: dict[str, str | None] = field(default_factory=dict, compare=False)
@@ -114,10 +116,10 @@ class GroupIndex:
         """The partner a text names; with `at`, the one named nearest before (or after) it."""
         low = text.lower()
         best: tuple[int, str] | None = None
-        for slug, name, pattern in self.aliases:
+        for slug, name in self.aliases:
             if name not in low:
                 continue
-            for m in pattern.finditer(low):
+            for m in _alias_pattern(name).finditer(low):
                 if at is None:
                     return slug
                 distance = m.start() - at if after else at - m.end()
@@ -141,7 +143,13 @@ def _matches(keyword: str, tokens: Iterable[str]) -> bool:
     return False
 
 
-def _aliases(group: Group) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+@lru_cache(maxsize=4096)
+def _alias_pattern(name: str) -> re.Pattern[str]:
+    # Compiled when a text first holds the name: most of a group's names are in no message.
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
+def _aliases(group: Group) -> tuple[tuple[str, str], ...]:
     """Ways a partner is named: short name, slug, a distinctive first word, its contacts."""
     firsts: dict[str, int] = {}
     people: dict[str, int] = {}
@@ -164,11 +172,9 @@ def _aliases(group: Group) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
             if people[given] == 1:
                 names.add(given)
         found.extend((partner.slug, n) for n in names if n)
-    # Longer names first, so "Dansk Byggeri" wins over a shorter alias inside it.
-    return tuple(
-        (slug, name, re.compile(rf"(?<!\w){re.escape(name)}(?!\w)"))
-        for slug, name in sorted(found, key=lambda p: len(p[1]), reverse=True)
-    )
+    # Longer names first, so "Dansk Byggeri" wins over a shorter alias inside it; then by
+    # name, so that every run reads alike (a set's order is not).
+    return tuple(sorted(set(found), key=lambda p: (-len(p[1]), p[1], p[0])))
 
 
 _INDEXES: dict[int, tuple[Group, GroupIndex]] = {}

@@ -17,11 +17,10 @@ VERB_END = re.compile(rf"(?:(?:{_VERBS})\s*[:：]?|\bsent\s*[:：])\s*-*\s*$", _
 # The plain (ASCII) characters a VERB_END match can end in before its blanks and dashes: the
 # verbs' last letters in either case, their closing brackets, the colon. Any other plain
 # character there rules the search out (most lines of a reply end in one).
-VERB_END_LAST = frozenset(
-    c
-    for c in map(chr, range(128))
-    if any(re.fullmatch(re.escape(v[-1]), c, _I) for v in [*_VERBS.split("|"), "sent:", "："])
+_LAST = re.compile(
+    "[" + "".join(sorted({re.escape(v[-1]) for v in [*_VERBS.split("|"), "sent:", "："]})) + "]", _I
 )
+VERB_END_LAST = frozenset(c for c in map(chr, range(128)) if _LAST.fullmatch(c))
 
 
 def ends_with_verb(text: str) -> re.Match[str] | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import sys
 from typing import Any, NoReturn
 
 from partnerdesk.texts import say_error, table
@@ -54,6 +56,23 @@ def usage_sentence(language: str, message: str, prog: str) -> str:
     return say_error(language, "usage", message=worded, prog=prog)
 
 
+def _terminal_width() -> int:
+    """The terminal's columns as shutil.get_terminal_size gives them: $COLUMNS, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    stdout = sys.__stdout__
+    if stdout is None:
+        return 80
+    try:
+        return os.get_terminal_size(stdout.fileno()).columns or 80
+    except (ValueError, OSError):  # not a terminal, or a closed one
+        return 80
+
+
 class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose help and errors come from the language's catalogue."""
 
@@ -75,6 +94,11 @@ class Parser(argparse.ArgumentParser):
             self._defaults.update(defaults)
         if add_help:
             self.add_argument("-h", "--help", action="help", help=words["help"])
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every option it adds, and finds the width through
+        # shutil, whose import costs a short command more than the rest of its parser.
+        return argparse.HelpFormatter(self.prog, width=_terminal_width() - 2)
 
     def _usage_prefix(self) -> str:
         return table(self.language, "help")["usage"]
