@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from agenda.errors import TEMPLATES, PartnerdeskError, word_error
+from agenda.stored import stored_toml
 
 if TYPE_CHECKING:
     from agenda.model import Group
@@ -16,7 +16,7 @@ DEFAULT_LANGUAGE = "da"
 
 @cache
 def _catalog(language: str) -> dict[str, Any]:
-    return tomllib.loads((TEMPLATES / language / "cli.toml").read_text("utf-8"))
+    return stored_toml(TEMPLATES / language / "cli.toml")
 
 
 def _language(where: Group | str) -> str:

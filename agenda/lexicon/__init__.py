@@ -10,12 +10,12 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from itertools import accumulate, compress, count
 from pathlib import Path
 from typing import Any
 
-from agenda.lexicon.stored import stored
+from agenda.stored import stored
 
 __all__ = [
     "FIELDS",
@@ -144,8 +144,20 @@ class Lexicon:
     # (first word, phrase) of every marker; compile with subject_pattern().
     subject_markers: tuple[tuple[str, str], ...]
     weak_markers: tuple[tuple[str, str], ...]
-    subject_stop: re.Pattern[str]
-    subject_leading: re.Pattern[str]
+    # The patterns of what ends a subject and what leads into one, compiled when first
+    # needed (most messages name no subject by a marker).
+    stops: tuple[str, ...]
+    leading: tuple[str, ...]
+
+    @cached_property
+    def subject_stop(self) -> re.Pattern[str]:
+        """What ends a subject: the meeting, the agenda."""
+        return re.compile(r"\s+(?:" + "|".join(self.stops) + r")(?:\s|$)", re.IGNORECASE)
+
+    @cached_property
+    def subject_leading(self) -> re.Pattern[str]:
+        """Words dropped from the start of a subject, as often as they stand there."""
+        return re.compile(r"^(?:(?:" + "|".join(self.leading) + r")\s+)+", re.IGNORECASE)
 
     def has(self, role: str, text: str) -> bool:
         """Whether a phrase of this list stands in the text."""
@@ -254,19 +266,8 @@ def lexicon() -> Lexicon:
     """The merged vocabulary of every language file."""
     # Found beside this module: importlib.resources would cost a short command more.
     files = sorted(_HERE.glob("*.toml"))
-    tables = dict(
-        stored(
-            [*files, Path(__file__)],
-            _HERE / "__pycache__" / "lexicon.marshal",
-            lambda: _tables(files),
-        )
-    )
-    stops, leading = tables.pop("stops"), tables.pop("leading")
-    return Lexicon(
-        **tables,
-        subject_stop=re.compile(r"\s+(?:" + "|".join(stops) + r")(?:\s|$)", re.IGNORECASE),
-        subject_leading=re.compile(r"^(?:(?:" + "|".join(leading) + r")\s+)+", re.IGNORECASE),
-    )
+    kept = _HERE / "__pycache__" / "lexicon.marshal"
+    return Lexicon(**stored([*files, Path(__file__)], kept, lambda: _tables(files)))
 
 
 def _tables(files: list[Path]) -> dict[str, Any]:

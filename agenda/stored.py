@@ -1,10 +1,12 @@
-"""The vocabulary's tables kept between runs, beside the files they are built from.
+"""Tables built from the package's data files, kept between runs beside those files.
 
-Parsing the TOML files and filing every phrase costs a short command (`partnerdesk parse`)
-more than reading the message. The tables are plain data, so they are kept in marshal's
-format in `__pycache__/`, as Python keeps a module's bytecode there, and used while the files
-they come from (the code that builds them among them) read the same. Where the folder cannot
-be written, the tables are built at every start instead; a damaged copy is built again.
+Parsing TOML (the reading vocabulary, the command line's words) and filing every phrase costs
+a short command (`partnerdesk parse`) more than reading the message. The tables are plain
+data, so they are kept in marshal's format in `__pycache__/`, as Python keeps a module's
+bytecode there, and used while the files they come from (the code that builds them among
+them) read the same. Where the folder cannot be written, the tables are built at every start
+instead; a damaged copy is built again. Only the package's own files are kept so, never a
+group file or anything a person sends.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import tomllib
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["stored"]
+__all__ = ["stored", "stored_toml"]
 
 # Raised when the tables change shape without their sources changing.
 _FORMAT = 1
@@ -67,3 +70,9 @@ def stored(
     tables = build()
     _save(path, marshal.dumps((key, tables)))
     return tables
+
+
+def stored_toml(path: Path) -> dict[str, Any]:
+    """A data file of the package parsed, kept as `stored` keeps tables."""
+    kept = path.parent / "__pycache__" / f"{path.stem}.marshal"
+    return stored([path], kept, lambda: tomllib.loads(path.read_text(encoding="utf-8")))

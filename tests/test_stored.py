@@ -1,4 +1,4 @@
-"""The vocabulary's tables kept between runs: used while their files read the same, never stale."""
+"""Tables kept between runs: used while their files read the same, never stale."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import agenda.lexicon as lexicon_module
 from agenda.lexicon import lexicon
-from agenda.lexicon.stored import stored
+from agenda.stored import stored, stored_toml
 
 
 class _Builder:
@@ -81,3 +81,12 @@ def test_the_reader_s_vocabulary_kept_is_the_vocabulary_built() -> None:
     assert lexicon().phrases == built["phrases"]
     assert lexicon().index == built["index"]
     assert lexicon().combined == built["combined"]
+
+
+def test_a_data_file_is_kept_parsed_and_read_again_when_edited(tmp_path: Path) -> None:
+    words = tmp_path / "cli.toml"
+    words.write_text('[help]\nusage = "Brug: "\n', encoding="utf-8")
+    assert stored_toml(words) == {"help": {"usage": "Brug: "}}
+    assert (tmp_path / "__pycache__" / "cli.marshal").exists()
+    words.write_text('[help]\nusage = "Kald: "\n', encoding="utf-8")
+    assert stored_toml(words) == {"help": {"usage": "Kald: "}}
