@@ -14,7 +14,6 @@ from datetime import datetime
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Literal
 
-from mail.html import html_to_text
 from mail.mimeparse import parse_bytes
 
 __all__ = ["Attachment", "DecodedMessage", "MessageError", "read_message"]
@@ -399,6 +398,10 @@ def _walk(
     if plain is not None:
         body = plain
     elif html is not None:
+        # Loaded here: most mails carry a plain-text part, and the HTML reader's modules cost
+        # a short command (`partnerdesk parse`) time it would not otherwise spend.
+        from mail.html import html_to_text
+
         # HTML to text costs seconds a megabyte: convert the start of the markup only (a
         # reply's own words come first; the quoted thread below them is trimmed anyway).
         body = html_to_text(html[:MAX_HTML])
