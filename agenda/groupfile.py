@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -84,11 +85,20 @@ class _Reader:
         return value if value.tzinfo else value.replace(tzinfo=tz)
 
 
+@lru_cache(maxsize=8)
+def group_toml(text: str) -> dict[str, Any]:
+    """A group file's text parsed as TOML, once per process; the tables must not be changed.
+
+    The command line reads the group's language from the file before it loads the group.
+    """
+    return tomllib.loads(text)
+
+
 def parse_group(text: str, source: str = "<group file>") -> Group:
     """Build a Group from the text of a group file, or raise GroupFileError."""
     r = _Reader(source)
     try:
-        data = tomllib.loads(text)
+        data = group_toml(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's own words are English; the place in the file is what the reader needs.
         at = re.search(r"line (\d+), column (\d+)", str(exc))

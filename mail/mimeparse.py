@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from email import errors
+from email._policybase import compat32  # email.policy's own; that module loads far more
 from email.message import Message
-from email.policy import Policy, compat32
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from email.policy import Policy
 
 __all__ = ["MAX_DEPTH", "MAX_HEADER_BLOCK", "MAX_PARTS", "parse_bytes"]
 

@@ -196,8 +196,10 @@ def _option(argv: Sequence[str], name: str) -> str | None:
 
 
 def _group_language(path: Path) -> str:
+    from agenda.groupfile import group_toml  # the same parse serves the group's loading
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = group_toml(path.read_text(encoding="utf-8"))
         language = data["group"]["language"]
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError):
         return DEFAULT_LANGUAGE
