@@ -6,8 +6,8 @@ Structure is recognised by shape alone (markers, emphasis, pipes), the same in e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from agenda.lexicon import lexicon
 
@@ -24,8 +24,7 @@ class BlockKind(StrEnum):
     ROW = "row"
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """One unit of layout; `lines` are its text without the list marker or emphasis."""
 
     kind: BlockKind

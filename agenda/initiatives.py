@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from agenda.lexicon import lexicon
 from agenda.model import Group
@@ -31,8 +32,7 @@ _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
 
 
-@dataclass(frozen=True)
-class _Title:
+class _Title(NamedTuple):
     code: str
     keywords: tuple[str, ...]
     anchors: frozenset[str]

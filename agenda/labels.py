@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from agenda.blocks import Block, BlockKind
 from agenda.lexicon import lexicon
@@ -12,8 +12,7 @@ from agenda.similarity import closest
 __all__ = ["Segment", "segments"]
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A run of text and the field its label names (None for unlabelled text)."""
 
     field: str | None

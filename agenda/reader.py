@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
+from typing import NamedTuple
 
 from agenda.drafting import Draft, Drafting, draft_text
 from agenda.initiatives import GroupIndex, forget_matches, index_for
@@ -47,8 +48,7 @@ _SOURCES = {
 }
 
 
-@dataclass(frozen=True)
-class _Read:
+class _Read(NamedTuple):
     proposal: Proposal
     source: str
 
