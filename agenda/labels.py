@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from functools import cache
 from typing import NamedTuple
 
 from agenda.blocks import Block, BlockKind
 from agenda.lexicon import lexicon
 from agenda.similarity import closest
 
-__all__ = ["Segment", "segments"]
+__all__ = ["Segment", "label_at_start", "labels_inline", "segments"]
 
 
 class Segment(NamedTuple):
@@ -21,20 +23,63 @@ class Segment(NamedTuple):
     alone: bool = False
 
 
-def _names() -> str:
-    return "|".join(re.escape(n) for n in sorted(lexicon().labels, key=len, reverse=True))
+# A label is found where its first word stands, and only that word's labels are tried there:
+# one pattern of every label costs a short command more to compile than reading the message.
+_WORD_CHAR = re.compile(r"\w")
+_RUN = re.compile(r"[^\W_]+")
+# Where an inline label may start: after a sentence's end, a colon, a pipe or a dash.
+_INLINE_START = re.compile(r"(?:(?<=[.!?;:|])|(?<=\s[–-]))\s+[*_]*([^\W_]+)")
 
 
-# Emoji, bullets and emphasis may stand before a label; a colon (or the line's end) after it.
-_AT_START = re.compile(
-    rf"^[^\w]*?(?P<label>{_names()})[*_]*"
-    rf"\s*(?:(?P<colon>:|\s[–-](?=\s))[*_]*\s*(?P<rest>.*)|[*_]*\s*$)",
-    re.IGNORECASE,
-)
-# Inline, a label follows a sentence's end, a colon, a dash or a pipe, and starts with a capital.
-_INLINE = re.compile(
-    rf"(?:(?<=[.!?;:|])|(?<=\s[–-]))\s+[*_]*(?P<label>{_names()})[*_]*\s*:\s*", re.IGNORECASE
-)
+@cache
+def _filed() -> dict[str, str]:
+    """Each label's first word -> those labels as one alternation, longest first."""
+    filed: dict[str, list[str]] = {}
+    for name in sorted(lexicon().labels, key=len, reverse=True):
+        first = _RUN.match(name)
+        if first is None:
+            raise ValueError(f"label {name!r} does not start with a letter or a digit")
+        filed.setdefault(first.group(), []).append(re.escape(name))
+    return {word: "|".join(names) for word, names in filed.items()}
+
+
+@cache
+def _at_start(word: str) -> re.Pattern[str]:
+    # Emoji, bullets and emphasis may stand before a label; a colon (or the line's end) after.
+    return re.compile(
+        rf"^[^\w]*?(?P<label>{_filed()[word]})[*_]*"
+        rf"\s*(?:(?P<colon>:|\s[–-](?=\s))[*_]*\s*(?P<rest>.*)|[*_]*\s*$)",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _inline_at(word: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:(?<=[.!?;:|])|(?<=\s[–-]))\s+[*_]*(?P<label>{_filed()[word]})[*_]*\s*:\s*",
+        re.IGNORECASE,
+    )
+
+
+def label_at_start(line: str) -> re.Match[str] | None:
+    """A label opening the line: groups "label", "colon" (":" or a dash) and "rest"."""
+    first = _WORD_CHAR.search(line)
+    run = _RUN.match(line, first.start()) if first else None
+    word = run.group().lower() if run else ""
+    return _at_start(word).match(line) if word in _filed() else None
+
+
+def labels_inline(text: str) -> Iterator[re.Match[str]]:
+    """Labels inside a line, after a sentence's end, a colon, a pipe or a dash, in order."""
+    end = 0
+    for start in _INLINE_START.finditer(text):
+        word = start.group(1).lower()
+        if start.start() < end or word not in _filed():
+            continue
+        found = _inline_at(word).match(text, start.start())
+        if found is not None:
+            end = found.end()
+            yield found
 
 
 def _sections() -> str:
@@ -70,7 +115,7 @@ def _inline(text: str, first: str | None) -> list[Segment]:
         return [Segment(first, text.strip())]
     out: list[Segment] = []
     field, start = first, 0
-    for m in _INLINE.finditer(text):
+    for m in labels_inline(text):
         if not m.group("label")[:1].isupper():
             continue
         before = text[start : m.start()].strip(" –-")
@@ -94,7 +139,7 @@ def segments(block: Block) -> list[Segment]:
         if numbered:
             out.append(Segment("title", numbered.group("rest").strip()))
             continue
-        m = _AT_START.match(line)
+        m = label_at_start(line)
         if m is None:
             loose = _LOOSE.match(line)
             slip = _loose(loose.group("label")) if loose else None
