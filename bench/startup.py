@@ -1,9 +1,12 @@
 """How long `partnerdesk --help` and `partnerdesk parse` take to start, beside Python itself.
 
-    python bench/startup.py [--runs N]
+    python bench/startup.py [--runs N] [--instructions]
 
 Each command is run N times as a new process (as a person types it); the medians are printed
 beside the median of `python -c pass`, the interpreter's own start, measured in the same run.
+With --instructions, each command is also run once under valgrind's callgrind, and the
+instructions it executed are printed: a count that does not move with the machine's load or
+speed, to compare two versions of the code where times swing by a third from minute to minute.
 The project's bytecode is compiled first, as an installed package has it: where
 PYTHONDONTWRITEBYTECODE is set, every run would otherwise compile the sources again.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import re
 import resource
 import statistics
 import subprocess
@@ -38,10 +42,27 @@ def _once(command: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def _instructions(command: list[str]) -> int:
+    """Instructions one run of the command executes, counted by callgrind."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise SystemExit("valgrind printed no count of instructions")
+    return int(found.group(1))
+
+
 def main() -> None:
     """Print the medians and each command's cost over the interpreter's start."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--instructions", action="store_true")
     args = parser.parse_args()
     message = CORPUS / "replies" / "dev-09-businessdjursland-tre-punkter.eml"
     commands = {
@@ -74,6 +95,12 @@ def main() -> None:
             f"{name:26} {wall * 1000:8.1f} {(wall - anchor_wall) * 1000:12.1f}"
             f" {cpu * 1000:8.1f} {(cpu - anchor_cpu) * 1000:12.1f}"
         )
+    if args.instructions:
+        counts = {name: _instructions(command) for name, command in commands.items()}
+        base = counts["python -c pass (anchor)"]
+        print(f"\n{'':26} {'million instructions':>21} {'over python':>12}")
+        for name, count in counts.items():
+            print(f"{name:26} {count / 1e6:21.1f} {(count - base) / 1e6:12.1f}")
 
 
 if __name__ == "__main__":

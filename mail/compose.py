@@ -344,6 +344,19 @@ def _ascii_domain(domain: str) -> str:
         raise ValueError(f"not a valid domain: {domain!r}") from exc
 
 
+def addressable(text: str) -> bool:
+    """Whether a mail to this address can be composed: its To header is one this module makes.
+
+    An address read from a stranger's From may look like one and still be refused when the
+    header is made (an encoded word with a line break in it, a domain IDNA refuses).
+    """
+    try:
+        _put_utf8(EmailMessage(policy=_POLICY), "To", [_address(text, utf8=True)])
+    except Exception:  # whatever composing would raise, it would raise for every try
+        return False
+    return True
+
+
 def _split(text: str) -> tuple[str, str]:
     # Split at the last "<": a name such as "Fællessekretariatet, Norddjurs Kommune" has a
     # comma that the address parsers would read as a second address.

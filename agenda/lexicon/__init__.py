@@ -35,6 +35,8 @@ _GAP = "…"
 # "{}" in a subject marker: where the subject stands.
 _SLOT = "{}"
 _WORD = re.compile(r"\w+")
+# The vocabulary files lie beside this module.
+_HERE = Path(__file__).parent
 _BETWEEN_WORDS = re.compile(r"(\W+)")
 
 
@@ -256,9 +258,6 @@ def _has(role: str, text: str) -> bool:
 
 # Lists whose phrases count only at the start of a sentence.
 _ANCHORED = frozenset({"greetings", "signoffs", "background_markers", "formula_starts"})
-
-
-_HERE = Path(__file__).parent
 
 
 @cache

@@ -8,6 +8,7 @@ from agenda.intake import Reason
 from agenda.model import Group, Language
 from agenda.records import Answer, AnswerStatus
 from agenda.revisions import Revision
+from mail.compose import addressable
 from partnerdesk.app import App
 from partnerdesk.usecases.common import queue_mail
 from partnerdesk.usecases.linking import language_of
@@ -123,7 +124,7 @@ def _stranger(answer: Answer) -> bool:
 
 
 def _mailbox(address: str) -> bool:
-    """Whether mail can be addressed there: a local part, an @ and a domain that has a name.
+    """Whether mail can be addressed there: local part, @, a named domain, a To header made.
 
     A notice to anything else could never be sent, and its failure would reach the
     secretariat as if a partner's mail had bounced.
@@ -135,4 +136,4 @@ def _mailbox(address: str) -> bool:
         domain.encode("idna")
     except UnicodeError:
         return False
-    return True
+    return addressable(address)
