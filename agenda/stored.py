@@ -22,7 +22,7 @@ from typing import Any
 
 __all__ = ["stored", "stored_toml"]
 
-# Raised when the tables change shape without their sources changing.
+# Increased when the tables change shape without their sources changing.
 _FORMAT = 1
 
 

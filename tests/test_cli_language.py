@@ -155,3 +155,21 @@ def test_no_english_line_reaches_a_danish_group(
         seen.append(out + err)
     found = english_words("\n".join(seen))
     assert found == [], found
+
+
+def test_help_is_wrapped_to_the_terminal_s_width(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    helps = {}
+    for columns in (50, 100):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        code, out, err = _run(capsys, "parse", "--help")
+        assert (code, err) == (0, "")
+        assert "beskedfilen" in out and english_words(out) == []
+        helps[columns] = out
+    # Past the usage block (whose "[--channel {email,telegram}]" cannot be broken), argparse
+    # leaves two columns free.
+    options = helps[50].split("\n\n", 1)[1].splitlines()
+    assert max(len(line) for line in options) <= 48
+    setting = "indstillingsfil (linjer med NØGLE=VÆRDI)"
+    assert setting not in helps[50] and setting in helps[100]
